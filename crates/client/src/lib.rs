@@ -1,0 +1,1 @@
+//! vanish-client: the blocking HTTP + crypto client behind the CLI.

@@ -1,0 +1,25 @@
+//! vanish-core: the logic every vanish deployment shares, with no IO and no async runtime,
+//! so it builds for native servers, the CLI and `wasm32-unknown-unknown` (a Cloudflare Worker).
+//!
+//! Map:
+//! - [`id`]: secret ids and manage tokens (generation from caller-supplied entropy, parsing,
+//!   hashing, constant-time comparison).
+//! - [`error`]: the API's error codes and their HTTP statuses.
+//! - [`limits`]: the tunable bounds (TTL, views, sizes) with the original service's defaults.
+//! - [`validate`]: turns a create/manage/reveal request body into typed, valid values.
+//! - [`api`]: the JSON shapes of responses, camelCase as the original API.
+//! - [`receipt`]: the sender's view of a secret's life (pending, viewed, burned, expired).
+//! - [`clock`]: the time source, injected so tests control it.
+//! - [`headers`]: security headers and `security.txt`.
+//!
+//! Randomness is the caller's: functions that need it take bytes, so this crate never
+//! touches the OS.
+
+pub mod api;
+pub mod clock;
+pub mod error;
+pub mod headers;
+pub mod id;
+pub mod limits;
+pub mod receipt;
+pub mod validate;
