@@ -4,6 +4,8 @@
 //! Map:
 //! - [`id`]: secret ids and manage tokens (generation from caller-supplied entropy, parsing,
 //!   hashing, constant-time comparison).
+//! - [`envelope`]: AES-256-GCM sealing, the passphrase derivation and share links
+//!   (`docs/envelope.md`).
 //! - [`error`]: the API's error codes and their HTTP statuses.
 //! - [`limits`]: the tunable bounds (TTL, views, sizes) with the original service's defaults.
 //! - [`validate`]: turns a create/manage/reveal request body into typed, valid values.
@@ -17,6 +19,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod envelope;
 pub mod error;
 pub mod headers;
 pub mod id;
