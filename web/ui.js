@@ -149,11 +149,13 @@ export function describeTime(ms, now = Date.now()) {
 
 /** "in 23 hours", "5 minutes ago". */
 export function relativeTime(ms, now = Date.now()) {
-  const seconds = (ms - now) / 1000;
-  const abs = Math.abs(seconds);
-  if (abs < 60) return relative.format(Math.round(seconds), 'second');
-  if (abs < 3600) return relative.format(Math.round(seconds / 60), 'minute');
-  if (abs < 86400 * 2) return relative.format(Math.round(seconds / 3600), 'hour');
+  const seconds = Math.round((ms - now) / 1000);
+  const minutes = Math.round(seconds / 60);
+  const hours = Math.round(seconds / 3600);
+  // Each unit is used while its rounded value stays below the next unit.
+  if (Math.abs(seconds) < 60) return relative.format(seconds, 'second');
+  if (Math.abs(minutes) < 60) return relative.format(minutes, 'minute');
+  if (Math.abs(hours) < 48) return relative.format(hours, 'hour');
   return relative.format(Math.round(seconds / 86400), 'day');
 }
 
