@@ -10,7 +10,7 @@
 
 import { seal } from './envelope.js';
 import {
-  api, ApiError, announce, bindCopyButton, describeError, describeTime, isValidId, relativeTime, showView, views,
+  api, ApiError, announce, appUrl, bindCopyButton, describeError, describeTime, isValidId, relativeTime, showView, views,
 } from './ui.js';
 
 const ENCRYPTED_MAX_CHARS = 1400000;
@@ -40,7 +40,7 @@ function openLegacyLink(id) {
   if (!isValidId(id)) {
     return showProblem('This link is broken: its secret id is not valid. Ask the sender for the full link.');
   }
-  location.replace(`/s/${id}${location.hash}`);
+  location.replace(appUrl(`s/${id}`) + location.hash);
   return undefined;
 }
 
@@ -65,7 +65,7 @@ function showProblem(text) {
 }
 
 function receiptLink(id, token) {
-  return `${location.origin}/?manage=${id}#${token}`;
+  return `${appUrl(`?manage=${id}`)}#${token}`;
 }
 
 // ---- Create -------------------------------------------------------------------
@@ -132,7 +132,7 @@ async function createSecret() {
     if (sealed.encrypted.length > ENCRYPTED_MAX_CHARS) throw new ApiError(413, 'SECRET_TOO_LARGE');
     const body = { encrypted: sealed.encrypted, iv: sealed.iv, ttl: form.ttl, maxViews: form.maxViews };
     if (sealed.passphraseVerifier) body.passphraseVerifier = sealed.passphraseVerifier;
-    const created = await api('/api/secrets', body);
+    const created = await api('api/secrets', body);
     showResult(created, sealed.key, Boolean(form.passphrase));
   } catch (err) {
     setError('create-error', describeError(err));
@@ -145,7 +145,7 @@ async function createSecret() {
 function showResult(created, key, hasPassphrase) {
   // The secret is uploaded: wipe it from the form so it does not linger on screen.
   $('create-form').reset();
-  $('share-link').value = `${location.origin}/s/${created.id}#${key}`;
+  $('share-link').value = `${appUrl(`s/${created.id}`)}#${key}`;
   $('result-summary').textContent =
     `Send this link to the person who needs the secret. It works for ${views(created.maxViews)} and expires ${describeTime(created.expiresAt)}.`;
   $('result-passphrase').hidden = !hasPassphrase;
@@ -188,7 +188,7 @@ async function refreshStatus() {
   const button = $('status-button');
   button.disabled = true;
   try {
-    renderStatus(await api(`/api/secrets/${receipt.id}/status`, { manageToken: receipt.token }));
+    renderStatus(await api(`api/secrets/${receipt.id}/status`, { manageToken: receipt.token }));
   } catch (err) {
     renderStatusError(err);
   } finally {
@@ -200,7 +200,7 @@ async function burnSecret() {
   if (!receipt) return;
   $('burn-yes').disabled = true;
   try {
-    await api(`/api/secrets/${receipt.id}/burn`, { manageToken: receipt.token });
+    await api(`api/secrets/${receipt.id}/burn`, { manageToken: receipt.token });
     $('burn-confirm').hidden = true;
     renderStatus({ state: 'burned' });
     announce('The secret is destroyed.');

@@ -39,12 +39,17 @@ export function encodeBase64Url(bytes) {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** Strict base64url decoding: only the URL-safe alphabet, no padding, no whitespace. */
+/**
+ * base64url decoding: only the URL-safe alphabet, no whitespace. Trailing '='
+ * padding is accepted (docs/envelope.md: readers accept it) but never produced.
+ */
 export function decodeBase64Url(text) {
-  if (typeof text !== 'string' || !BASE64URL_RE.test(text) || text.length % 4 === 1) {
+  const body = typeof text === 'string' ? text.replace(/={1,2}$/, '') : null;
+  const padded = body !== null && body.length !== text.length;
+  if (body === null || !BASE64URL_RE.test(body) || body.length % 4 === 1 || (padded && text.length % 4 !== 0)) {
     throw new EnvelopeError('INVALID_ENCODING', 'not base64url');
   }
-  const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  const b64 = body.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (body.length % 4)) % 4);
   let binary;
   try {
     binary = atob(b64);

@@ -22,7 +22,8 @@ const views = {
 };
 const allViews = Object.values(views);
 
-const secretId = decodeURIComponent(location.pathname.replace(/^\/s\//, '').replace(/\/+$/, ''));
+// The last path segment, so a path prefix in front of /s/ does not matter.
+const secretId = location.pathname.split('/').filter(Boolean).pop() || '';
 let linkKey = null;
 let passphraseRequired = false;
 let revealed = false;
@@ -54,7 +55,7 @@ async function loadMeta({ focus }) {
   showView(allViews, views.loading, { focus });
   let meta;
   try {
-    meta = await api(`/api/secrets/${secretId}/meta`);
+    meta = await api(`api/secrets/${secretId}/meta`);
   } catch (err) {
     return showFailure(err, focus);
   }
@@ -89,7 +90,7 @@ async function reveal() {
     const body = verifier ? { passphraseProof: encodeBase64Url(verifier) } : {};
     let sealed;
     try {
-      sealed = await api(`/api/secrets/${secretId}/reveal`, body);
+      sealed = await api(`api/secrets/${secretId}/reveal`, body);
     } catch (err) {
       return onRevealRefused(err);
     }

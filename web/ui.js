@@ -6,6 +6,17 @@
 // CSP note: pages run under `script-src 'self'; style-src 'self'`, so views are
 // switched with the `hidden` attribute and classes, never inline styles.
 
+/**
+ * Where the UI lives: `{origin}{prefix}/`, from this module's own URL, so the
+ * pages work behind a proxy that mounts vanish under a path prefix.
+ */
+export const BASE_URL = new URL('./', import.meta.url);
+
+/** An absolute URL under the UI's base, e.g. `appUrl('api/secrets')`. */
+export function appUrl(path) {
+  return new URL(path, BASE_URL).href;
+}
+
 /** An API failure with the server's error code (or NETWORK / BAD_RESPONSE). */
 export class ApiError extends Error {
   constructor(status, code, message, retryAfterSeconds) {
@@ -22,6 +33,7 @@ export class ApiError extends Error {
  * Resolves to the parsed JSON (or null for 204); rejects with ApiError.
  */
 export async function api(path, body) {
+  // `path` is relative to the base (no leading slash): 'api/secrets/…'.
   const init = { method: 'GET', headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' };
   if (body !== undefined) {
     init.method = 'POST';
@@ -30,7 +42,7 @@ export async function api(path, body) {
   }
   let response;
   try {
-    response = await fetch(path, init);
+    response = await fetch(appUrl(path), init);
   } catch {
     throw new ApiError(0, 'NETWORK', 'network error');
   }
