@@ -16,7 +16,9 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(start_ms: u64) -> Self {
-        Self { now_ms: AtomicU64::new(start_ms) }
+        Self {
+            now_ms: AtomicU64::new(start_ms),
+        }
     }
 
     /// Moves time forward by `ms`.

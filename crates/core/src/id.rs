@@ -176,7 +176,11 @@ mod tests {
     fn token_hash_matches_only_its_token() {
         let token = ManageToken::from_random([9; 32]);
         assert_eq!(token.as_str().len(), 43);
-        assert!(token.hash().matches(&TokenHash::of(token.as_str().as_bytes())));
+        assert!(
+            token
+                .hash()
+                .matches(&TokenHash::of(token.as_str().as_bytes()))
+        );
         assert!(!token.hash().matches(&TokenHash::of(b"other")));
     }
 

@@ -69,18 +69,36 @@ mod tests {
     use super::*;
 
     fn receipt(state: ReceiptState) -> Receipt {
-        Receipt { stored_state: state, max_views: 1, views_left: 1, viewed_at: vec![], expires_at: 100 }
+        Receipt {
+            stored_state: state,
+            max_views: 1,
+            views_left: 1,
+            viewed_at: vec![],
+            expires_at: 100,
+        }
     }
 
     #[test]
     fn pending_turns_expired_exactly_at_expiry() {
-        assert_eq!(receipt(ReceiptState::Pending).state_at(99), ReceiptState::Pending);
-        assert_eq!(receipt(ReceiptState::Pending).state_at(100), ReceiptState::Expired);
+        assert_eq!(
+            receipt(ReceiptState::Pending).state_at(99),
+            ReceiptState::Pending
+        );
+        assert_eq!(
+            receipt(ReceiptState::Pending).state_at(100),
+            ReceiptState::Expired
+        );
     }
 
     #[test]
     fn final_states_do_not_change_with_time() {
-        assert_eq!(receipt(ReceiptState::Burned).state_at(1_000), ReceiptState::Burned);
-        assert_eq!(receipt(ReceiptState::Viewed).state_at(1_000), ReceiptState::Viewed);
+        assert_eq!(
+            receipt(ReceiptState::Burned).state_at(1_000),
+            ReceiptState::Burned
+        );
+        assert_eq!(
+            receipt(ReceiptState::Viewed).state_at(1_000),
+            ReceiptState::Viewed
+        );
     }
 }

@@ -60,16 +60,25 @@ pub fn parse_create(body: &[u8], limits: &Limits) -> Result<NewSecret, Rejection
     let iv = required_string(&object, "iv")?;
     // Size first: a huge body must not cost a full decode before it is refused.
     if encrypted.len() > limits.encrypted_max_chars {
-        return Err(Rejection::new(ErrorCode::SecretTooLarge, "encrypted exceeds the size limit"));
+        return Err(Rejection::new(
+            ErrorCode::SecretTooLarge,
+            "encrypted exceeds the size limit",
+        ));
     }
     if !is_base64url(encrypted) {
-        return Err(Rejection::new(ErrorCode::InvalidEncoding, "encrypted must be base64url"));
+        return Err(Rejection::new(
+            ErrorCode::InvalidEncoding,
+            "encrypted must be base64url",
+        ));
     }
     let iv_bytes = LENIENT_B64URL
         .decode(iv)
         .map_err(|_| Rejection::new(ErrorCode::InvalidEncoding, "iv must be base64url"))?;
     if iv_bytes.len() != IV_BYTES {
-        return Err(Rejection::new(ErrorCode::InvalidIvLength, "iv must decode to 12 bytes"));
+        return Err(Rejection::new(
+            ErrorCode::InvalidIvLength,
+            "iv must decode to 12 bytes",
+        ));
     }
     Ok(NewSecret {
         encrypted: encrypted.to_owned(),
@@ -102,8 +111,14 @@ fn parse_object(body: &[u8]) -> Result<Map<String, Value>, Rejection> {
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(Rejection::new(ErrorCode::BadJson, "request body must be a JSON object")),
-        Err(_) => Err(Rejection::new(ErrorCode::BadJson, "request body is not valid JSON")),
+        Ok(_) => Err(Rejection::new(
+            ErrorCode::BadJson,
+            "request body must be a JSON object",
+        )),
+        Err(_) => Err(Rejection::new(
+            ErrorCode::BadJson,
+            "request body is not valid JSON",
+        )),
     }
 }
 
@@ -114,7 +129,10 @@ fn required_string<'a>(object: &'a Map<String, Value>, field: &str) -> Result<&'
         None | Some(Value::Null) => Err(missing()),
         Some(Value::String(s)) if s.is_empty() => Err(missing()),
         Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(Rejection::new(ErrorCode::InvalidEncoding, "field must be a string")),
+        Some(_) => Err(Rejection::new(
+            ErrorCode::InvalidEncoding,
+            "field must be a string",
+        )),
     }
 }
 
@@ -123,13 +141,19 @@ fn missing() -> Rejection {
 }
 
 /// An optional base64url bearer value (verifier or proof), returned as its SHA-256.
-fn optional_bearer(object: &Map<String, Value>, field: &str) -> Result<Option<TokenHash>, Rejection> {
+fn optional_bearer(
+    object: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<TokenHash>, Rejection> {
     match object.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if !s.is_empty() && is_base64url(s) && s.len() <= 512 => {
             Ok(Some(TokenHash::of(s.as_bytes())))
         }
-        Some(_) => Err(Rejection::new(ErrorCode::InvalidEncoding, "passphrase data must be base64url")),
+        Some(_) => Err(Rejection::new(
+            ErrorCode::InvalidEncoding,
+            "passphrase data must be base64url",
+        )),
     }
 }
 
@@ -137,15 +161,27 @@ fn parse_ttl(value: Option<&Value>, limits: &Limits) -> Result<u64, Rejection> {
     let requested = match value {
         None | Some(Value::Null) => return Ok(limits.ttl_default_ms),
         Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
-        Some(_) => return Err(Rejection::new(ErrorCode::InvalidTtl, "ttl must be a number")),
+        Some(_) => {
+            return Err(Rejection::new(
+                ErrorCode::InvalidTtl,
+                "ttl must be a number",
+            ));
+        }
     };
     // Negative, fractional and absurdly large values all land inside the bounds.
-    let whole = if requested.is_finite() && requested > 0.0 { requested as u64 } else { 0 };
+    let whole = if requested.is_finite() && requested > 0.0 {
+        requested as u64
+    } else {
+        0
+    };
     Ok(limits.clamp_ttl(whole))
 }
 
 fn parse_max_views(value: Option<&Value>, limits: &Limits) -> Result<u32, Rejection> {
-    let out_of_range = Rejection::new(ErrorCode::InvalidViews, "maxViews must be an integer in range");
+    let out_of_range = Rejection::new(
+        ErrorCode::InvalidViews,
+        "maxViews must be an integer in range",
+    );
     match value {
         None | Some(Value::Null) => Ok(1),
         Some(Value::Number(n)) => n
@@ -162,7 +198,9 @@ fn parse_max_views(value: Option<&Value>, limits: &Limits) -> Result<u32, Reject
 pub fn is_base64url(s: &str) -> bool {
     let data = s.trim_end_matches('=');
     let padding = s.len() - data.len();
-    let chars_ok = data.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let chars_ok = data
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     let padding_ok = padding == 0 || (padding <= 2 && s.len() % 4 == 0);
     chars_ok && padding_ok && !data.is_empty() && data.len() % 4 != 1
 }
@@ -191,7 +229,11 @@ mod tests {
 
     #[test]
     fn ttl_is_clamped_not_refused() {
-        let ttl = |t: &str| create(&format!(r#"{{"encrypted":"abcd","iv":"{IV}","ttl":{t}}}"#)).expect("valid").ttl_ms;
+        let ttl = |t: &str| {
+            create(&format!(r#"{{"encrypted":"abcd","iv":"{IV}","ttl":{t}}}"#))
+                .expect("valid")
+                .ttl_ms
+        };
         assert_eq!(ttl("1"), Limits::TTL_MIN_MS);
         assert_eq!(ttl("-5"), Limits::TTL_MIN_MS);
         assert_eq!(ttl("1e30"), Limits::TTL_MAX_MS);
@@ -205,22 +247,68 @@ mod tests {
         assert_eq!(code("{not json"), ErrorCode::BadJson);
         assert_eq!(code("[1,2]"), ErrorCode::BadJson);
         assert_eq!(code("{}"), ErrorCode::MissingFields);
-        assert_eq!(code(r#"{"encrypted":"","iv":"x"}"#), ErrorCode::MissingFields);
-        assert_eq!(code(&format!(r#"{{"encrypted":5,"iv":"{IV}"}}"#)), ErrorCode::InvalidEncoding);
-        assert_eq!(code(&format!(r#"{{"encrypted":"a+b/","iv":"{IV}"}}"#)), ErrorCode::InvalidEncoding);
-        assert_eq!(code(r#"{"encrypted":"abcd","iv":"AAAA"}"#), ErrorCode::InvalidIvLength);
-        assert_eq!(code(r#"{"encrypted":"abcd","iv":"!!"}"#), ErrorCode::InvalidEncoding);
-        assert_eq!(code(&format!(r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":0}}"#)), ErrorCode::InvalidViews);
-        assert_eq!(code(&format!(r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":101}}"#)), ErrorCode::InvalidViews);
-        assert_eq!(code(&format!(r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":1.5}}"#)), ErrorCode::InvalidViews);
-        assert_eq!(code(&format!(r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":"2"}}"#)), ErrorCode::InvalidViews);
-        assert_eq!(code(&format!(r#"{{"encrypted":"abcd","iv":"{IV}","ttl":"1h"}}"#)), ErrorCode::InvalidTtl);
-        assert_eq!(code(&format!(r#"{{"encrypted":"abcd","iv":"{IV}","passphraseVerifier":7}}"#)), ErrorCode::InvalidEncoding);
+        assert_eq!(
+            code(r#"{"encrypted":"","iv":"x"}"#),
+            ErrorCode::MissingFields
+        );
+        assert_eq!(
+            code(&format!(r#"{{"encrypted":5,"iv":"{IV}"}}"#)),
+            ErrorCode::InvalidEncoding
+        );
+        assert_eq!(
+            code(&format!(r#"{{"encrypted":"a+b/","iv":"{IV}"}}"#)),
+            ErrorCode::InvalidEncoding
+        );
+        assert_eq!(
+            code(r#"{"encrypted":"abcd","iv":"AAAA"}"#),
+            ErrorCode::InvalidIvLength
+        );
+        assert_eq!(
+            code(r#"{"encrypted":"abcd","iv":"!!"}"#),
+            ErrorCode::InvalidEncoding
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":0}}"#
+            )),
+            ErrorCode::InvalidViews
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":101}}"#
+            )),
+            ErrorCode::InvalidViews
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":1.5}}"#
+            )),
+            ErrorCode::InvalidViews
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":"2"}}"#
+            )),
+            ErrorCode::InvalidViews
+        );
+        assert_eq!(
+            code(&format!(r#"{{"encrypted":"abcd","iv":"{IV}","ttl":"1h"}}"#)),
+            ErrorCode::InvalidTtl
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"encrypted":"abcd","iv":"{IV}","passphraseVerifier":7}}"#
+            )),
+            ErrorCode::InvalidEncoding
+        );
     }
 
     #[test]
     fn size_limit_is_inclusive() {
-        let limits = Limits { encrypted_max_chars: 8, ..Limits::default() };
+        let limits = Limits {
+            encrypted_max_chars: 8,
+            ..Limits::default()
+        };
         let at = format!(r#"{{"encrypted":"{}","iv":"{IV}"}}"#, "a".repeat(8));
         let over = format!(r#"{{"encrypted":"{}","iv":"{IV}"}}"#, "a".repeat(9));
         assert!(parse_create(at.as_bytes(), &limits).is_ok());
@@ -244,13 +332,23 @@ mod tests {
     fn reveal_body_may_be_empty() {
         assert!(parse_reveal(b"").expect("empty ok").is_none());
         assert!(parse_reveal(b"{}").expect("object ok").is_none());
-        assert!(parse_reveal(br#"{"passphraseProof":"abcd"}"#).expect("proof ok").is_some());
-        assert_eq!(parse_reveal(b"nope").expect_err("bad").code, ErrorCode::BadJson);
+        assert!(
+            parse_reveal(br#"{"passphraseProof":"abcd"}"#)
+                .expect("proof ok")
+                .is_some()
+        );
+        assert_eq!(
+            parse_reveal(b"nope").expect_err("bad").code,
+            ErrorCode::BadJson
+        );
     }
 
     #[test]
     fn manage_body_needs_a_token() {
         assert!(parse_manage(br#"{"manageToken":"t"}"#).is_ok());
-        assert_eq!(parse_manage(b"{}").expect_err("missing").code, ErrorCode::MissingFields);
+        assert_eq!(
+            parse_manage(b"{}").expect_err("missing").code,
+            ErrorCode::MissingFields
+        );
     }
 }

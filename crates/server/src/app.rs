@@ -1,0 +1,96 @@
+//! The application: [`AppState`] (built once, cheap to clone) and [`router`], which applies
+//! the middleware pipeline in DESIGN §2's order in this one place.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use vanish_core::clock::Clock;
+use vanish_core::limits::Limits;
+
+use crate::config::Config;
+use crate::pipeline::{cors, request_id, security_headers, timing};
+use crate::routes::{self, ui::Ui};
+use crate::store::SecretStore;
+
+/// Everything handlers need, shared by all requests.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn SecretStore>,
+    pub clock: Arc<dyn Clock>,
+    pub limits: Limits,
+    pub max_request_size: usize,
+    /// `scheme://host[:port]` of `PUBLIC_URL`, when set.
+    pub public_url: Option<Arc<str>>,
+    pub allowed_origins: Arc<[String]>,
+    pub security_contact: Arc<str>,
+    pub ui: Ui,
+    pub lifecycle: Arc<Lifecycle>,
+}
+
+impl AppState {
+    pub fn new(config: &Config, store: Arc<dyn SecretStore>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            clock,
+            limits: config.limits(),
+            max_request_size: config.max_request_size,
+            public_url: config.public_url.as_deref().map(origin_of).map(Arc::from),
+            allowed_origins: config
+                .allowed_origins
+                .iter()
+                .filter(|o| !o.is_empty())
+                .cloned()
+                .collect(),
+            security_contact: Arc::from(config.security_contact.as_str()),
+            ui: config.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir),
+            lifecycle: Arc::new(Lifecycle::default()),
+        }
+    }
+}
+
+/// `https://example.com/base/` → `https://example.com`.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    let authority = rest.split('/').next().unwrap_or_default();
+    format!("{scheme}://{authority}")
+}
+
+/// Process-wide run state that readiness reports.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    shutting_down: AtomicBool,
+}
+
+impl Lifecycle {
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+}
+
+/// The whole app: routes wrapped in the pipeline. `.layer` calls read bottom-up: the last
+/// one is the outermost, so the order below is DESIGN §2's from the inside out.
+pub fn router(state: AppState) -> Router {
+    routes::router(state.clone())
+        .layer(from_fn_with_state(state, cors::layer))
+        .layer(from_fn(security_headers::layer))
+        .layer(from_fn(timing::layer))
+        // Outermost: every response, errors included, gets its id and its error body here.
+        .layer(from_fn(request_id::layer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origin_drops_path() {
+        assert_eq!(origin_of("https://v.example/base/"), "https://v.example");
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+    }
+}

@@ -1,0 +1,98 @@
+//! The one HTTP error type. Handlers and middleware return [`ApiError`]; the body
+//! (`{"error", "message", "requestId"}`) is written by the request-id layer, which is the
+//! one place that knows the id. 5xx messages are generic; causes go to the log only.
+
+use std::borrow::Cow;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use vanish_core::error::ErrorCode;
+use vanish_core::validate::Rejection;
+
+use crate::store::StoreError;
+
+/// Seconds a client is told to wait after a store failure.
+const STORE_RETRY_AFTER_S: u64 = 5;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: Cow<'static, str>,
+    pub retry_after_s: Option<u64>,
+    /// The `Allow` header of a 405.
+    pub allow: Option<&'static str>,
+}
+
+/// Marks a response whose JSON error body is still to be written (see module comment).
+#[derive(Debug, Clone)]
+pub struct PendingErrorBody {
+    pub code: ErrorCode,
+    pub message: Cow<'static, str>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            message: Cow::Borrowed(code.default_message()),
+            retry_after_s: None,
+            allow: None,
+        }
+    }
+
+    pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_s = Some(seconds);
+        self
+    }
+
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        Self {
+            allow: Some(allow),
+            ..Self::new(ErrorCode::MethodNotAllowed)
+        }
+    }
+
+    /// An internal failure: logged here with its cause, answered with a generic 500.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(ErrorCode::InternalError)
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(r: Rejection) -> Self {
+        Self::new(r.code).with_message(r.message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::warn!(error = %e, "store unavailable");
+        Self::new(ErrorCode::StoreUnavailable).with_retry_after(STORE_RETRY_AFTER_S)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = status.into_response();
+        let headers = response.headers_mut();
+        if let Some(seconds) = self.retry_after_s {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(allow) = self.allow {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response.extensions_mut().insert(PendingErrorBody {
+            code: self.code,
+            message: self.message,
+        });
+        response
+    }
+}

@@ -1,0 +1,90 @@
+//! `X-Request-ID`: an incoming id that looks sane is kept (so a proxy's id threads through
+//! the logs), anything else is replaced by a fresh one. This layer is also where error
+//! bodies are written, since it is the one place that knows the id (see [`crate::error`]).
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use vanish_core::api::ErrorBody;
+
+use crate::error::PendingErrorBody;
+
+pub const HEADER: &str = "x-request-id";
+
+/// The request's id, in the request's extensions for handlers and logs.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub async fn layer(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_acceptable(v))
+        .map_or_else(fresh_id, str::to_owned);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(req).await;
+    if let Some(pending) = response.extensions_mut().remove::<PendingErrorBody>() {
+        write_error_body(&mut response, pending, &id);
+    }
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(HEADER, value);
+    }
+    response
+}
+
+/// 1–128 characters of `[A-Za-z0-9._:-]`: enough for UUIDs, ULIDs and Cloudflare ray ids,
+/// nothing that could forge a log line.
+fn is_acceptable(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// 128 random bits as 32 hex digits.
+fn fresh_id() -> String {
+    let mut bytes = [0u8; 16];
+    // The OS RNG failing is not worth failing a request over: fall back to a time-based id.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        bytes = nanos.to_be_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_error_body(response: &mut Response, pending: PendingErrorBody, id: &str) {
+    let body = ErrorBody {
+        error: pending.code.as_str().to_owned(),
+        message: pending.message.into_owned(),
+        request_id: id.to_owned(),
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response.headers_mut().remove(header::CONTENT_LENGTH);
+    *response.body_mut() = Body::from(json);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sane_ids_are_kept_and_others_replaced() {
+        assert!(is_acceptable("3f2a9c1e-0b7d-4c55-9a64-1d2e3f4a5b6c"));
+        assert!(is_acceptable("8c2f1a3b4d5e6f70-AMS"));
+        assert!(!is_acceptable(""));
+        assert!(!is_acceptable("has space"));
+        assert!(!is_acceptable("line\nbreak"));
+        assert!(!is_acceptable(&"a".repeat(129)));
+        assert_eq!(fresh_id().len(), 32);
+    }
+}

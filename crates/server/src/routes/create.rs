@@ -1,0 +1,53 @@
+//! `POST /api/secrets`: store a new secret and hand its sender the id and manage token.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use vanish_core::api::CreateResponse;
+use vanish_core::id::{ManageToken, SecretId};
+use vanish_core::validate;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+use crate::store::NewRecord;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/secrets", post(create))
+}
+
+async fn create(
+    State(app): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<CreateResponse>), ApiError> {
+    let secret = validate::parse_create(&body, &app.limits)?;
+    let id = SecretId::from_random(random_32()?);
+    let token = ManageToken::from_random(random_32()?);
+    let now = app.clock.now_ms();
+    let record = NewRecord {
+        id: id.clone(),
+        encrypted: secret.encrypted,
+        iv: secret.iv,
+        created_at: now,
+        expires_at: now + secret.ttl_ms,
+        max_views: secret.max_views,
+        manage_hash: token.hash(),
+        verifier_hash: secret.verifier,
+    };
+    app.store.put(record).await?;
+    let response = CreateResponse {
+        id: id.as_str().to_owned(),
+        expires_at: now + secret.ttl_ms,
+        max_views: secret.max_views,
+        manage_token: token.as_str().to_owned(),
+    };
+    Ok((StatusCode::CREATED, Json(response)))
+}
+
+/// 32 bytes from the OS CSPRNG.
+fn random_32() -> Result<[u8; 32], ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(&e))?;
+    Ok(bytes)
+}

@@ -1,0 +1,56 @@
+//! The sender's calls, authorised by the manage token: `POST /api/secrets/{id}/burn`
+//! destroys the secret early; `POST /api/secrets/{id}/status` returns its receipt.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use vanish_core::api::StatusResponse;
+use vanish_core::error::ErrorCode;
+use vanish_core::validate;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{IdPath, JsonBody};
+use crate::store::Managed;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/secrets/{id}/burn", post(burn))
+        .route("/api/secrets/{id}/status", post(status))
+}
+
+async fn burn(
+    State(app): State<AppState>,
+    IdPath(id): IdPath,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let token = validate::parse_manage(&body)?;
+    authorised(app.store.burn(&id, token, app.clock.now_ms()).await?)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn status(
+    State(app): State<AppState>,
+    IdPath(id): IdPath,
+    JsonBody(body): JsonBody,
+) -> Result<Json<StatusResponse>, ApiError> {
+    let token = validate::parse_manage(&body)?;
+    let now = app.clock.now_ms();
+    let receipt = authorised(app.store.receipt(&id, token, now).await?)?;
+    Ok(Json(StatusResponse {
+        state: receipt.state_at(now),
+        max_views: receipt.max_views,
+        views_left: receipt.views_left,
+        viewed_at: receipt.viewed_at,
+        expires_at: receipt.expires_at,
+    }))
+}
+
+fn authorised<T>(outcome: Managed<T>) -> Result<T, ApiError> {
+    match outcome {
+        Managed::Done(value) => Ok(value),
+        Managed::NotFound => Err(ApiError::new(ErrorCode::NotFound)),
+        Managed::Forbidden => Err(ApiError::new(ErrorCode::Forbidden)),
+    }
+}

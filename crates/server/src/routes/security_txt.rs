@@ -1,0 +1,19 @@
+//! `GET /.well-known/security.txt` (RFC 9116), with an `Expires` a year ahead of now.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use vanish_core::headers::security_txt;
+
+use crate::app::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/.well-known/security.txt", get(serve))
+}
+
+async fn serve(State(app): State<AppState>) -> impl IntoResponse {
+    let body = security_txt(&app.security_contact, app.clock.now_ms());
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)
+}

@@ -1,0 +1,38 @@
+//! The background sweeper: every `SWEEP_INTERVAL_MS` it asks the store to drop expired
+//! ciphertext and receipts past retention. Correctness never depends on it (expiry is
+//! exact on read); it only bounds how long expired bytes stay on disk.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use vanish_core::clock::Clock;
+
+use crate::store::SecretStore;
+
+pub async fn run(
+    store: Arc<dyn SecretStore>,
+    clock: Arc<dyn Clock>,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            _ = stop.changed() => return,
+        }
+        match store.sweep(clock.now_ms()).await {
+            Ok(swept) if swept.expired + swept.purged > 0 => {
+                tracing::info!(
+                    expired = swept.expired,
+                    purged = swept.purged,
+                    "swept expired secrets"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sweep failed; will retry"),
+        }
+    }
+}
