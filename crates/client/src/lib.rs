@@ -1,1 +1,19 @@
-//! vanish-client: the blocking HTTP + crypto client behind the CLI.
+//! vanish-client: the blocking HTTP + crypto client behind the `vanish` CLI, usable as a
+//! library by anything that wants to send or read vanish secrets without a browser.
+//!
+//! Map:
+//! - [`client`]: [`Client`] and its operations (send, meta, reveal, status, burn), the
+//!   server URL type and the request bodies. Secrets are sealed and opened here, on the
+//!   caller's machine, with [`vanish_core::envelope`].
+//! - [`error`]: [`Error`], one variant per outcome a caller can act on, classified from the
+//!   API's status and error code.
+//!
+//! Blocking by design (`ureq`, no async runtime): the CLI does one request at a time.
+//! Randomness comes from the OS via `getrandom`.
+
+pub mod client;
+pub mod error;
+
+pub use client::{Client, Revealed, SendOptions, Sent, Server};
+pub use error::Error;
+pub use vanish_core::envelope::Link;

@@ -1,0 +1,171 @@
+//! What can go wrong talking to a vanish server, as variants a caller can act on.
+//!
+//! HTTP answers are classified here, once, from their status and the API's error code
+//! (DESIGN §3); the operations in [`crate::client`] never look at status codes. No variant
+//! carries a link, key, passphrase or plaintext, so every message is safe to print.
+
+use std::time::Duration;
+
+use vanish_core::api::ErrorBody;
+use vanish_core::envelope::{LinkError, OpenError};
+
+/// Everything a client operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The link could not be parsed (the reason never quotes the link).
+    #[error("bad link: {0}")]
+    BadLink(#[from] LinkError),
+    /// The server URL is not an `http://` or `https://` URL.
+    #[error("bad server URL: it must start with http:// or https://")]
+    BadServer,
+    /// Not found, expired, already viewed or burned: the API does not say which.
+    #[error("secret not found: it never existed, expired, was already viewed, or was burned")]
+    NotFound,
+    /// The secret needs a passphrase and none was available.
+    #[error("this secret needs a passphrase")]
+    PassphraseRequired,
+    /// The passphrase was wrong; the secret was not consumed.
+    #[error("wrong passphrase (the secret was not consumed; after 5 wrong tries it is burned)")]
+    PassphraseInvalid,
+    /// The manage token does not belong to this secret.
+    #[error("forbidden: the manage token does not match this secret")]
+    Forbidden,
+    /// Too many requests from this client; try again after `retry_after`.
+    #[error("rate limited by the server{}", retry_hint(*.retry_after))]
+    RateLimited { retry_after: Option<Duration> },
+    /// This client is banned for abuse for a while.
+    #[error("this client is temporarily banned by the server{}", retry_hint(*.retry_after))]
+    Banned { retry_after: Option<Duration> },
+    /// The server is up but its storage is not (`STORE_UNAVAILABLE`, `TIMEOUT`).
+    #[error("the server is temporarily unavailable ({code}){}", retry_hint(*.retry_after))]
+    Unavailable {
+        code: String,
+        retry_after: Option<Duration>,
+    },
+    /// The secret is larger than the server accepts.
+    #[error("the secret is too large for this server")]
+    TooLarge,
+    /// The server could not be reached or the connection failed.
+    #[error("network error: {0}")]
+    Network(String),
+    /// Any other refusal, with the API's code when it sent one.
+    #[error("server answered {status} {code}: {message}")]
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The server answered success with a body this client does not understand.
+    #[error("unexpected response from the server: {0}")]
+    InvalidResponse(String),
+    /// The ciphertext did not open: wrong key in the link, or it was altered.
+    #[error("could not decrypt the secret: {0}")]
+    DecryptFailed(#[from] OpenError),
+    /// The operating system's random number generator failed.
+    #[error("no randomness available from the operating system: {0}")]
+    Entropy(String),
+}
+
+fn retry_hint(retry_after: Option<Duration>) -> String {
+    retry_after.map_or_else(String::new, |after| {
+        format!("; retry in {}s", after.as_secs())
+    })
+}
+
+impl Error {
+    /// Classifies a non-success answer from its status, `Retry-After` and error body.
+    pub(crate) fn from_response(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Self {
+        let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+        let code = parsed.as_ref().map_or("", |b| b.error.as_str());
+        match (status, code) {
+            (404, _) => Self::NotFound,
+            (401, "PASSPHRASE_INVALID") => Self::PassphraseInvalid,
+            (401, _) => Self::PassphraseRequired,
+            (403, "BANNED") => Self::Banned { retry_after },
+            (403, "FORBIDDEN") => Self::Forbidden,
+            (413, _) => Self::TooLarge,
+            (429, _) => Self::RateLimited { retry_after },
+            (503, _) => Self::Unavailable {
+                code: if code.is_empty() { "503" } else { code }.to_owned(),
+                retry_after,
+            },
+            _ => Self::Server {
+                status,
+                code: code.to_owned(),
+                message: parsed.map(|b| b.message).unwrap_or_default(),
+            },
+        }
+    }
+}
+
+impl From<ureq::Error> for Error {
+    fn from(error: ureq::Error) -> Self {
+        match error {
+            ureq::Error::Json(_) | ureq::Error::BodyExceedsLimit(_) => {
+                Self::InvalidResponse(error.to_string())
+            }
+            other => Self::Network(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(code: &str) -> Vec<u8> {
+        format!(r#"{{"error":"{code}","message":"m","requestId":"r"}}"#).into_bytes()
+    }
+
+    #[test]
+    fn api_codes_map_to_what_happened() {
+        let minute = Some(Duration::from_secs(60));
+        assert!(matches!(
+            Error::from_response(404, None, &body("NOT_FOUND")),
+            Error::NotFound
+        ));
+        assert!(matches!(
+            Error::from_response(401, None, &body("PASSPHRASE_INVALID")),
+            Error::PassphraseInvalid
+        ));
+        assert!(matches!(
+            Error::from_response(401, None, &body("PASSPHRASE_REQUIRED")),
+            Error::PassphraseRequired
+        ));
+        assert!(matches!(
+            Error::from_response(403, minute, &body("BANNED")),
+            Error::Banned { retry_after } if retry_after == minute
+        ));
+        assert!(matches!(
+            Error::from_response(403, None, &body("FORBIDDEN")),
+            Error::Forbidden
+        ));
+        assert!(matches!(
+            Error::from_response(429, minute, &body("RATE_LIMITED")),
+            Error::RateLimited { retry_after } if retry_after == minute
+        ));
+        assert!(matches!(
+            Error::from_response(503, None, &body("STORE_UNAVAILABLE")),
+            Error::Unavailable { code, .. } if code == "STORE_UNAVAILABLE"
+        ));
+    }
+
+    #[test]
+    fn an_unknown_refusal_keeps_its_status_code_and_message() {
+        let error = Error::from_response(403, None, &body("CORS_FORBIDDEN"));
+        assert_eq!(error.to_string(), "server answered 403 CORS_FORBIDDEN: m");
+        let error = Error::from_response(502, None, b"<html>bad gateway</html>");
+        assert!(matches!(error, Error::Server { status: 502, ref code, .. } if code.is_empty()));
+    }
+
+    #[test]
+    fn messages_mention_when_to_retry() {
+        let error = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(42)),
+        };
+        assert_eq!(
+            error.to_string(),
+            "rate limited by the server; retry in 42s"
+        );
+    }
+}
