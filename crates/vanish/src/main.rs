@@ -1,6 +1,8 @@
 //! The `vanish` binary: `vanish serve` runs the server; the other subcommands are the
 //! client (see `cli`). All the work lives in the library crates; this file only dispatches.
 
+mod cli;
+
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -8,7 +10,11 @@ use clap::{Parser, Subcommand};
 use vanish_server::{Config, Deps, Server, clock::SystemClock, server, telemetry};
 
 #[derive(Parser)]
-#[command(name = "vanish", version, about = "One-time secret sharing, end-to-end encrypted")]
+#[command(
+    name = "vanish",
+    version,
+    about = "One-time secret sharing, end-to-end encrypted"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,19 +24,34 @@ struct Cli {
 enum Command {
     /// Run the server (API + web UI).
     Serve(Box<Config>),
+    /// Encrypt stdin or FILE locally, upload it, print the link.
+    Send(cli::send::Args),
+    /// Reveal a secret (consumes a view), decrypt it locally, write it out.
+    Get(cli::get::Args),
+    /// The sender's receipt: pending, viewed (when), burned or expired.
+    Status(cli::status::Args),
+    /// Destroy a secret early.
+    Burn(cli::burn::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(config) => serve(*config),
+        Command::Send(args) => cli::send::run(args),
+        Command::Get(args) => cli::get::run(args),
+        Command::Status(args) => cli::status::run(args),
+        Command::Burn(args) => cli::burn::run(args),
     }
 }
 
 fn serve(config: Config) -> ExitCode {
     let pretty = std::env::var("LOG_FORMAT").is_ok_and(|f| f == "pretty");
     telemetry::init_logging(pretty);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("vanish: cannot start the async runtime: {e}");
@@ -50,7 +71,14 @@ fn serve(config: Config) -> ExitCode {
 async fn run_server(config: Config) -> anyhow::Result<()> {
     config.validate()?;
     let store = server::open_store(&config)?;
-    let running = Server::start(&config, Deps { store, clock: Arc::new(SystemClock) }).await?;
+    let running = Server::start(
+        &config,
+        Deps {
+            store,
+            clock: Arc::new(SystemClock),
+        },
+    )
+    .await?;
     server::shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await?;

@@ -1,0 +1,170 @@
+//! `vanish send [FILE]`: encrypts stdin or FILE locally, uploads the ciphertext, prints the
+//! link on stdout and the manage token on stderr (or both as JSON on stdout with `--json`).
+
+use std::fs;
+use std::io::{self, IsTerminal as _, Read as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use vanish_client::{Client, SendOptions, Sent, Server};
+use vanish_core::headers::rfc3339_utc;
+
+use super::{Failure, finish, prompt_passphrase, read_passphrase_file, write_stdout};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// File to send (text or binary); stdin when absent or `-`.
+    file: Option<PathBuf>,
+    /// How long the secret lives: `30s`, `10m`, `1h`, `7d`, or plain milliseconds. The
+    /// server clamps it to its bounds (by default 5 minutes to 7 days; default 1 day).
+    #[arg(long, value_parser = parse_ttl)]
+    ttl: Option<u64>,
+    /// How many times the secret can be revealed (default 1).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    views: Option<u32>,
+    /// Also protect the secret with a passphrase, asked on the terminal (not echoed).
+    #[arg(long, conflicts_with = "passphrase_file")]
+    passphrase: bool,
+    /// Read the passphrase from this file (one trailing newline is ignored).
+    #[arg(long, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// The vanish server to upload to.
+    #[arg(
+        long,
+        env = "VANISH_SERVER",
+        default_value = "http://127.0.0.1:8080",
+        value_name = "URL"
+    )]
+    server: String,
+    /// Print `{"link", "manageToken", "expiresAt", "maxViews"}` as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    finish(send(args))
+}
+
+fn send(args: Args) -> Result<(), Failure> {
+    let server = Server::parse(&args.server)?;
+    let passphrase = passphrase(&args)?;
+    let plaintext = read_input(args.file.as_ref())?;
+    let options = SendOptions {
+        ttl_ms: args.ttl,
+        views: args.views,
+        passphrase,
+    };
+    let sent = Client::new().send(&server, &plaintext, &options)?;
+    if args.json {
+        write_stdout(format!("{}\n", sent_json(&sent)).as_bytes())
+    } else {
+        write_stdout(format!("{}\n", sent.link).as_bytes())?;
+        eprintln!("manage token: {}", sent.manage_token);
+        eprintln!(
+            "expires at: {} ({} view{})",
+            rfc3339_utc(sent.expires_at),
+            sent.max_views,
+            if sent.max_views == 1 { "" } else { "s" }
+        );
+        Ok(())
+    }
+}
+
+fn sent_json(sent: &Sent) -> serde_json::Value {
+    serde_json::json!({
+        "link": sent.link.to_string(),
+        "manageToken": sent.manage_token,
+        "expiresAt": sent.expires_at,
+        "maxViews": sent.max_views,
+    })
+}
+
+/// The passphrase from `--passphrase-file`, or asked twice on the terminal.
+fn passphrase(args: &Args) -> Result<Option<String>, Failure> {
+    if let Some(path) = &args.passphrase_file {
+        return read_passphrase_file(path).map(Some);
+    }
+    if !args.passphrase {
+        return Ok(None);
+    }
+    let no_terminal = || {
+        Failure::usage("--passphrase needs a terminal to ask on")
+            .hint("use --passphrase-file FILE in scripts")
+    };
+    let first = prompt_passphrase("Passphrase: ").ok_or_else(no_terminal)?;
+    let second = prompt_passphrase("Repeat passphrase: ").ok_or_else(no_terminal)?;
+    if first != second {
+        return Err(Failure::usage("the passphrases do not match"));
+    }
+    Ok(Some(first))
+}
+
+/// Reads the whole secret, from FILE or stdin. An empty secret is refused: it is almost
+/// always a mistake (an empty pipe), and would burn a link for nothing.
+fn read_input(file: Option<&PathBuf>) -> Result<Vec<u8>, Failure> {
+    let plaintext = match file.filter(|path| path.as_os_str() != "-") {
+        Some(path) => fs::read(path)
+            .map_err(|error| Failure::io(format!("cannot read {}", path.display()), error))?,
+        None => {
+            if io::stdin().is_terminal() {
+                eprintln!("vanish: reading the secret from the terminal; end it with Ctrl-D");
+            }
+            let mut buffer = Vec::new();
+            io::stdin()
+                .read_to_end(&mut buffer)
+                .map_err(|error| Failure::io("cannot read stdin", error))?;
+            buffer
+        }
+    };
+    if plaintext.is_empty() {
+        return Err(Failure::usage("nothing to send: the input is empty"));
+    }
+    Ok(plaintext)
+}
+
+/// `30s`, `10m`, `1h`, `7d` or plain milliseconds, to milliseconds.
+fn parse_ttl(raw: &str) -> Result<u64, String> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a duration like 10m, 1h, 7d or 600000"))?;
+    let unit_ms: u64 = match unit {
+        "" | "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(format!("unknown unit `{unit}`: use s, m, h or d")),
+    };
+    match number.checked_mul(unit_ms) {
+        Some(0) => Err("the TTL must be more than zero".to_owned()),
+        Some(ms) => Ok(ms),
+        None => Err(format!("`{raw}` is too long")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls_accept_units_and_plain_milliseconds() {
+        assert_eq!(parse_ttl("10m"), Ok(600_000));
+        assert_eq!(parse_ttl("1h"), Ok(3_600_000));
+        assert_eq!(parse_ttl("7d"), Ok(604_800_000));
+        assert_eq!(parse_ttl("90s"), Ok(90_000));
+        assert_eq!(parse_ttl("300000"), Ok(300_000));
+    }
+
+    #[test]
+    fn ttls_refuse_nonsense() {
+        assert!(parse_ttl("").is_err());
+        assert!(parse_ttl("0").is_err());
+        assert!(parse_ttl("1w").is_err());
+        assert!(parse_ttl("h").is_err());
+        assert!(parse_ttl("-5m").is_err());
+        assert!(parse_ttl("99999999999999999d").is_err());
+    }
+}

@@ -1,0 +1,470 @@
+//! End-to-end tests of the client subcommands: the real `vanish` binary against a real
+//! `vanish serve` (on a free port, data in a temp dir), asserting exact exit codes, stdout
+//! and the absence of keys in stderr. Outcomes the server cannot be made to produce on
+//! demand (429, ban, 503) are served by a canned one-response HTTP server instead.
+
+mod support;
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::thread;
+
+use serde_json::Value;
+use support::{ServerProcess, free_port};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const VANISH: &str = env!("CARGO_BIN_EXE_vanish");
+const SOME_KEY: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
+
+/// A `vanish serve` process (killed on drop) with its own temp dir for data and files.
+struct TestServer {
+    // Declared first so the server is killed before its data dir is removed.
+    process: ServerProcess,
+    dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    fn start() -> Result<Self, Box<dyn std::error::Error>> {
+        Self::start_with(&[])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> Result<Self, Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let process = ServerProcess::start(&dir.path().join("data"), free_port(), env);
+        Ok(Self { process, dir })
+    }
+
+    fn url(&self) -> &str {
+        &self.process.base
+    }
+
+    /// Runs a client subcommand against this server.
+    fn vanish(&self, args: &[&str], stdin: &[u8]) -> Result<Run, Box<dyn std::error::Error>> {
+        vanish_at(self.url(), args, stdin)
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Sends `text` and returns the link and manage token.
+    fn send(
+        &self,
+        text: &[u8],
+        args: &[&str],
+    ) -> Result<(String, String), Box<dyn std::error::Error>> {
+        let mut all = vec!["send", "--json"];
+        all.extend_from_slice(args);
+        let run = self.vanish(&all, text)?;
+        assert_eq!(run.code, 0, "send failed: {}", run.stderr);
+        let json: Value = serde_json::from_slice(&run.stdout)?;
+        let field = |name: &str| {
+            json[name]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or("missing field")
+        };
+        Ok((field("link")?, field("manageToken")?))
+    }
+}
+
+/// What one CLI run did.
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+impl Run {
+    fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+fn vanish_at(server: &str, args: &[&str], stdin: &[u8]) -> Result<Run, Box<dyn std::error::Error>> {
+    let mut child = Command::new(VANISH)
+        .args(args)
+        .env("VANISH_SERVER", server)
+        .env_remove("VANISH_MANAGE_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    child.stdin.take().ok_or("no stdin")?.write_all(stdin)?;
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output()?;
+    Ok(Run {
+        code: status.code().ok_or("killed by a signal")?,
+        stdout,
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    })
+}
+
+/// The URL of a port nothing listens on.
+fn closed_url() -> String {
+    format!("http://127.0.0.1:{}", free_port())
+}
+
+/// Answers every connection with one fixed HTTP response, for as long as the test runs.
+fn canned_server(status: &str, headers: &str, body: &str) -> Result<String, std::io::Error> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    Ok(url)
+}
+
+fn key_of(link: &str) -> &str {
+    link.rsplit_once('#').map_or("", |(_, key)| key)
+}
+
+#[test]
+fn a_text_secret_round_trips_and_send_prints_only_the_link() -> TestResult {
+    let server = TestServer::start()?;
+    let sent = server.vanish(&["send", "--ttl", "10m"], b"hello, vanish")?;
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    let link = sent.stdout_text();
+    let link = link.strip_suffix('\n').ok_or("no newline after the link")?;
+    let (location, key) = link.split_once('#').ok_or("no fragment")?;
+    assert_eq!(key.len(), 43);
+    let id = location
+        .strip_prefix(&format!("{}/s/", server.url()))
+        .ok_or("not an /s/ link")?;
+    assert_eq!(id.len(), 22);
+    assert!(sent.stderr.starts_with("manage token: "), "{}", sent.stderr);
+    assert!(!sent.stderr.contains(key));
+
+    let got = server.vanish(&["get", link], b"")?;
+    assert_eq!(
+        (got.code, got.stdout.as_slice()),
+        (0, &b"hello, vanish"[..]),
+        "{}",
+        got.stderr
+    );
+    assert!(!got.stderr.contains(key));
+    Ok(())
+}
+
+#[test]
+fn a_binary_file_with_every_byte_value_round_trips_through_files() -> TestResult {
+    let server = TestServer::start()?;
+    let all_bytes: Vec<u8> = (0..=255u8).cycle().take(256 * 4).collect();
+    let input = server.path("input.bin");
+    std::fs::write(&input, &all_bytes)?;
+    let input = input.to_str().ok_or("path is not UTF-8")?;
+    let sent = server.vanish(&["send", input], b"")?;
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    let link = sent.stdout_text();
+
+    let output = server.path("output.bin");
+    let got = server.vanish(
+        &["get", link.trim(), "-o", output.to_str().ok_or("path")?],
+        b"",
+    )?;
+    assert_eq!(got.code, 0, "{}", got.stderr);
+    assert!(got.stdout.is_empty());
+    assert_eq!(std::fs::read(&output)?, all_bytes);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&output)?.permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn a_secret_with_three_views_opens_three_times_then_is_not_found() -> TestResult {
+    let server = TestServer::start()?;
+    let (link, _) = server.send(b"thrice", &["--views", "3"])?;
+    for views_left in [2, 1, 0] {
+        let got = server.vanish(&["get", &link], b"")?;
+        assert_eq!(
+            (got.code, got.stdout.as_slice()),
+            (0, &b"thrice"[..]),
+            "{}",
+            got.stderr
+        );
+        let notice = format!("{views_left} more view(s) left");
+        assert_eq!(
+            got.stderr.contains(&notice),
+            views_left > 0,
+            "{}",
+            got.stderr
+        );
+    }
+    let fourth = server.vanish(&["get", &link], b"")?;
+    assert_eq!((fourth.code, fourth.stdout.as_slice()), (3, &b""[..]));
+    assert!(
+        fourth.stderr.contains("secret not found"),
+        "{}",
+        fourth.stderr
+    );
+    Ok(())
+}
+
+#[test]
+fn a_wrong_passphrase_exits_4_and_does_not_consume_the_secret() -> TestResult {
+    let server = TestServer::start()?;
+    let right = server.path("right");
+    let wrong = server.path("wrong");
+    std::fs::write(&right, "correct horse battery staple\n")?;
+    std::fs::write(&wrong, "Tr0ub4dor&3\n")?;
+    let right = right.to_str().ok_or("path")?;
+    let (link, _) = server.send(b"guarded", &["--passphrase-file", right])?;
+
+    let missing = server.vanish(&["get", &link], b"")?;
+    assert_eq!((missing.code, missing.stdout.as_slice()), (4, &b""[..]));
+    assert!(
+        missing.stderr.contains("needs a passphrase"),
+        "{}",
+        missing.stderr
+    );
+
+    let wrong = server.vanish(
+        &[
+            "get",
+            &link,
+            "--passphrase-file",
+            wrong.to_str().ok_or("path")?,
+        ],
+        b"",
+    )?;
+    assert_eq!((wrong.code, wrong.stdout.as_slice()), (4, &b""[..]));
+    assert!(
+        wrong.stderr.contains("wrong passphrase"),
+        "{}",
+        wrong.stderr
+    );
+
+    let got = server.vanish(&["get", &link, "--passphrase-file", right], b"")?;
+    assert_eq!(
+        (got.code, got.stdout.as_slice()),
+        (0, &b"guarded"[..]),
+        "{}",
+        got.stderr
+    );
+    Ok(())
+}
+
+#[test]
+fn status_tells_pending_then_viewed_and_prints_the_receipt_as_json() -> TestResult {
+    let server = TestServer::start()?;
+    let (link, token) = server.send(b"receipt", &["--views", "2"])?;
+
+    let pending = server.vanish(&["status", &link, "--manage-token", &token], b"")?;
+    assert_eq!(pending.code, 0, "{}", pending.stderr);
+    let text = pending.stdout_text();
+    assert!(
+        text.starts_with("state: pending\nviews: 0 of 2 used\nexpires at: "),
+        "{text}"
+    );
+
+    server.vanish(&["get", &link], b"")?;
+    server.vanish(&["get", &link], b"")?;
+    let viewed = server.vanish(&["status", &link, "--manage-token", &token, "--json"], b"")?;
+    assert_eq!(viewed.code, 0, "{}", viewed.stderr);
+    let receipt: Value = serde_json::from_slice(&viewed.stdout)?;
+    assert_eq!(receipt["state"], "viewed");
+    assert_eq!(receipt["maxViews"], 2);
+    assert_eq!(receipt["viewsLeft"], 0);
+    assert_eq!(receipt["viewedAt"].as_array().map(Vec::len), Some(2));
+    Ok(())
+}
+
+#[test]
+fn burn_destroys_the_secret_and_a_wrong_manage_token_exits_5() -> TestResult {
+    let server = TestServer::start()?;
+    let (link, token) = server.send(b"burn me", &[])?;
+
+    let forbidden = server.vanish(&["burn", &link, "--manage-token", "not-the-token"], b"")?;
+    assert_eq!(forbidden.code, 5, "{}", forbidden.stderr);
+    let forbidden = server.vanish(&["status", &link, "--manage-token", "not-the-token"], b"")?;
+    assert_eq!((forbidden.code, forbidden.stdout.as_slice()), (5, &b""[..]));
+
+    let burned = server.vanish(&["burn", &link, "--manage-token", &token], b"")?;
+    assert_eq!(
+        (burned.code, burned.stdout.as_slice()),
+        (0, &b""[..]),
+        "{}",
+        burned.stderr
+    );
+    let status = server.vanish(&["status", &link, "--manage-token", &token], b"")?;
+    assert!(
+        status.stdout_text().starts_with("state: burned\n"),
+        "{}",
+        status.stdout_text()
+    );
+    let got = server.vanish(&["get", &link], b"")?;
+    assert_eq!(got.code, 3);
+    Ok(())
+}
+
+#[test]
+fn the_original_query_link_form_opens_too() -> TestResult {
+    let server = TestServer::start()?;
+    let (link, _) = server.send(b"old style", &[])?;
+    let (location, key) = link.split_once('#').ok_or("no fragment")?;
+    let id = location.rsplit('/').next().ok_or("no id")?;
+    let original = format!("{}/?id={id}#{key}", server.url());
+    let got = server.vanish(&["get", &original], b"")?;
+    assert_eq!(
+        (got.code, got.stdout.as_slice()),
+        (0, &b"old style"[..]),
+        "{}",
+        got.stderr
+    );
+    Ok(())
+}
+
+#[test]
+fn a_link_with_the_wrong_key_exits_10_without_printing_anything() -> TestResult {
+    let server = TestServer::start()?;
+    let (link, _) = server.send(b"not for you", &[])?;
+    let forged = format!(
+        "{}#{SOME_KEY}",
+        link.split_once('#').ok_or("no fragment")?.0
+    );
+    let got = server.vanish(&["get", &forged], b"")?;
+    assert_eq!((got.code, got.stdout.as_slice()), (10, &b""[..]));
+    assert!(got.stderr.contains("could not decrypt"), "{}", got.stderr);
+    assert!(!got.stderr.contains(SOME_KEY) && !got.stderr.contains(key_of(&link)));
+    Ok(())
+}
+
+#[test]
+fn malformed_links_exit_2_without_echoing_the_key() -> TestResult {
+    let cases = [
+        format!("ftp://host/s/abcdefgh#{SOME_KEY}"),
+        "http://host/s/abcdefgh".to_owned(),
+        "http://host/s/abcdefgh#tooshort".to_owned(),
+        format!("http://host/s/abc#{SOME_KEY}"),
+    ];
+    for link in &cases {
+        let got = vanish_at("http://127.0.0.1:1", &["get", link], b"")?;
+        assert_eq!((got.code, got.stdout.as_slice()), (2, &b""[..]), "{link}");
+        assert!(
+            got.stderr.starts_with("vanish: bad link: "),
+            "{}",
+            got.stderr
+        );
+        assert!(!got.stderr.contains(SOME_KEY), "{}", got.stderr);
+    }
+    Ok(())
+}
+
+#[test]
+fn usage_errors_exit_2() -> TestResult {
+    let empty = vanish_at("http://127.0.0.1:1", &["send"], b"")?;
+    assert_eq!(empty.code, 2);
+    assert!(empty.stderr.contains("input is empty"), "{}", empty.stderr);
+    let bad_ttl = vanish_at("http://127.0.0.1:1", &["send", "--ttl", "1w"], b"x")?;
+    assert_eq!(bad_ttl.code, 2, "{}", bad_ttl.stderr);
+    let bad_server = vanish_at("localhost:8080", &["send"], b"x")?;
+    assert_eq!(bad_server.code, 2, "{}", bad_server.stderr);
+    let no_terminal = vanish_at("http://127.0.0.1:1", &["send", "--passphrase"], b"x")?;
+    assert_eq!(no_terminal.code, 2, "{}", no_terminal.stderr);
+    Ok(())
+}
+
+#[test]
+fn an_unreachable_server_exits_9() -> TestResult {
+    let closed = closed_url();
+    let sent = vanish_at(&closed, &["send"], b"nobody home")?;
+    assert_eq!((sent.code, sent.stdout.as_slice()), (9, &b""[..]));
+    assert!(
+        sent.stderr.starts_with("vanish: network error"),
+        "{}",
+        sent.stderr
+    );
+    let got = vanish_at(
+        &closed,
+        &["get", &format!("{closed}/s/abcdefgh#{SOME_KEY}")],
+        b"",
+    )?;
+    assert_eq!(got.code, 9, "{}", got.stderr);
+    Ok(())
+}
+
+#[test]
+fn a_secret_over_the_servers_size_limit_exits_11() -> TestResult {
+    let server = TestServer::start_with(&[("ENCRYPTED_MAX_CHARS", "64")])?;
+    let sent = server.vanish(&["send"], &[b'x'; 100])?;
+    assert_eq!(
+        (sent.code, sent.stdout.as_slice()),
+        (11, &b""[..]),
+        "{}",
+        sent.stderr
+    );
+    Ok(())
+}
+
+#[test]
+fn rate_limits_bans_and_outages_have_their_own_exit_codes() -> TestResult {
+    let cases = [
+        (
+            "429 Too Many Requests",
+            "RATE_LIMITED",
+            6,
+            "rate limited by the server; retry in 42s",
+        ),
+        (
+            "403 Forbidden",
+            "BANNED",
+            7,
+            "temporarily banned by the server; retry in 42s",
+        ),
+        (
+            "503 Service Unavailable",
+            "STORE_UNAVAILABLE",
+            8,
+            "temporarily unavailable (STORE_UNAVAILABLE)",
+        ),
+    ];
+    for (status, code, exit, message) in cases {
+        let body = format!(r#"{{"error":"{code}","message":"m","requestId":"r"}}"#);
+        let url = canned_server(status, "Retry-After: 42\r\n", &body)?;
+        let sent = vanish_at(&url, &["send"], b"x")?;
+        assert_eq!(
+            (sent.code, sent.stdout.as_slice()),
+            (exit, &b""[..]),
+            "{code}"
+        );
+        assert!(sent.stderr.contains(message), "{}", sent.stderr);
+        let got = vanish_at(&url, &["get", &format!("{url}/s/abcdefgh#{SOME_KEY}")], b"")?;
+        assert_eq!(got.code, exit, "{code}: {}", got.stderr);
+    }
+    Ok(())
+}
+
+#[test]
+fn a_failed_get_leaves_no_output_file_behind() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let output = dir.path().join("never.txt");
+    let link = format!("{}/s/abcdefgh#{SOME_KEY}", closed_url());
+    let got = vanish_at(
+        "http://127.0.0.1:1",
+        &["get", &link, "-o", output.to_str().ok_or("path")?],
+        b"",
+    )?;
+    assert_eq!(got.code, 9, "{}", got.stderr);
+    assert!(!Path::new(&output).exists());
+    Ok(())
+}
