@@ -153,6 +153,7 @@ export function bindCopyButton(button, field, getText) {
 
 const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const relativeDays = new Intl.RelativeTimeFormat(undefined, { numeric: 'always' });
 
 /** "in 23 hours (28 Nov 2025, 21:25)" for a time in ms since the epoch. */
 export function describeTime(ms, now = Date.now()) {
@@ -167,8 +168,9 @@ export function relativeTime(ms, now = Date.now()) {
   // Each unit is used while its rounded value stays below the next unit.
   if (Math.abs(seconds) < 60) return relative.format(seconds, 'second');
   if (Math.abs(minutes) < 60) return relative.format(minutes, 'minute');
-  if (Math.abs(hours) < 48) return relative.format(hours, 'hour');
-  return relative.format(Math.round(seconds / 86400), 'day');
+  if (Math.abs(hours) < 24) return relative.format(hours, 'hour');
+  // 'always' for days: "in 1 day" reads better than "tomorrow" next to a date.
+  return relativeDays.format(Math.round(seconds / 86400), 'day');
 }
 
 /** "1 view" / "3 views". */

@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,8 +247,7 @@ function defineSuite() {
       assert.equal(await recipient.page.textContent('#secret-text'), secret);
       assert.match(await recipient.page.textContent('#secret-notice'), /destroyed/);
       assert.equal((await metaOf(server.base, id)).status, 404, 'the single view is used up');
-      await screenshot(recipient.page, 'desktop-reveal-secret');
-
+      
       // A reload has no key any more: the page says so and asks the server nothing.
       const before = recipient.log.requests.length;
       await recipient.page.reload();
@@ -474,26 +473,29 @@ function defineSuite() {
   });
 
   describe('layout and keyboard', () => {
-    test('the pages fit a phone screen without sideways scrolling', async () => {
-      const created = await createViaApi(server.base, 'x'.repeat(500));
-      const { context, page, log } = await openPage(browser, { viewport: PHONE });
-      await page.goto(`${server.base}/`);
-      await page.locator('#create-view').waitFor();
-      await screenshot(page, 'phone-create');
-      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'create page fits');
-      await page.goto(created.link);
-      await page.locator('#ready-view').waitFor();
-      await screenshot(page, 'phone-reveal-ready');
-      await page.click('#reveal-button');
-      await page.locator('#secret-view').waitFor();
-      await screenshot(page, 'phone-reveal-secret');
-      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'reveal page fits');
-      const tapTargets = await page.evaluate(() => [...document.querySelectorAll('button:not([hidden])')]
-        .filter((b) => b.offsetParent).map((b) => b.getBoundingClientRect().height));
-      assert.ok(tapTargets.every((h) => h >= 44), `buttons are at least 44px tall: ${tapTargets}`);
-      assertCleanConsole(log);
-      await context.close();
-    });
+    for (const [device, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+      test(`the pages fit a ${device} screen without sideways scrolling, with large tap targets`, async () => {
+        const created = await createViaApi(server.base, `a long line without spaces: ${'x'.repeat(500)}`);
+        const { context, page, log } = await openPage(browser, { viewport });
+        const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+        await page.goto(`${server.base}/`);
+        await page.locator('#create-view').waitFor();
+        await screenshot(page, `${device}-create`);
+        assert.ok(await fits(), 'create page fits');
+        await page.goto(created.link);
+        await page.locator('#ready-view').waitFor();
+        await screenshot(page, `${device}-reveal-ready`);
+        await page.click('#reveal-button');
+        await page.locator('#secret-view').waitFor();
+        await screenshot(page, `${device}-reveal-secret`);
+        assert.ok(await fits(), 'reveal page fits');
+        const heights = await page.evaluate(() => [...document.querySelectorAll('button, .button')]
+          .filter((b) => b.offsetParent).map((b) => b.getBoundingClientRect().height));
+        assert.ok(heights.length > 0 && heights.every((h) => h >= 44), `buttons are at least 44px tall: ${heights}`);
+        assertCleanConsole(log);
+        await context.close();
+      });
+    }
 
     test('a secret can be created with the keyboard alone, in a sensible focus order', async () => {
       const { context, page, log } = await openPage(browser);
@@ -564,6 +566,63 @@ function defineSuite() {
       assert.equal(got.stdout, secret);
       assert.equal((await metaOf(server.base, id)).status, 404);
       await sender.context.close();
+    });
+
+    cliTest('passphrase secrets cross over both ways (`--passphrase-file`)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'vanish-pass-'));
+      const passphrase = 'pässwörd 🔑 with spaces';
+      const passFile = join(dir, 'pass');
+      writeFileSync(passFile, `${passphrase}\n`);
+      try {
+        // CLI -> browser
+        const sent = spawnSync(binary, ['send', '--server', server.base, '--passphrase-file', passFile],
+          { input: 'cli secret behind a passphrase', encoding: 'utf8', timeout: 60_000 });
+        assert.equal(sent.status, 0, sent.stderr);
+        const cliLink = sent.stdout.trim().split('\n').pop().trim();
+        const { context, page, log } = await openPage(browser);
+        await page.goto(cliLink);
+        await page.locator('#ready-view').waitFor();
+        await page.fill('#passphrase', passphrase);
+        await page.click('#reveal-button');
+        await page.locator('#secret-view').waitFor({ timeout: 20_000 });
+        assert.equal(await page.textContent('#secret-text'), 'cli secret behind a passphrase');
+        assertCleanConsole(log);
+        assertNothingLeaked(log, [cliLink.split('#')[1], passphrase]);
+        await context.close();
+
+        // browser -> CLI
+        const sender = await openPage(browser);
+        const { link } = await createInUi(sender.page, server.base, { secret: 'browser secret behind a passphrase', passphrase });
+        const got = spawnSync(binary, ['get', '--passphrase-file', passFile, link], { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(got.status, 0, got.stderr);
+        assert.equal(got.stdout, 'browser secret behind a passphrase');
+        await sender.context.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    cliTest('a binary file sent with the CLI is offered as a download, byte for byte', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'vanish-bin-'));
+      const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      const file = join(dir, 'blob.bin');
+      writeFileSync(file, bytes);
+      try {
+        const sent = spawnSync(binary, ['send', '--server', server.base, file], { encoding: 'utf8', timeout: 30_000 });
+        assert.equal(sent.status, 0, sent.stderr);
+        const link = sent.stdout.trim().split('\n').pop().trim();
+        const { context, page, log } = await openPage(browser);
+        await page.goto(link);
+        await page.click('#reveal-button');
+        await page.locator('#secret-view').waitFor();
+        assert.equal(await page.isVisible('#secret-binary'), true, 'says it is not text');
+        const [download] = await Promise.all([page.waitForEvent('download'), page.click('#secret-download')]);
+        assert.deepEqual(readFileSync(await download.path()), bytes);
+        assertCleanConsole(log);
+        await context.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }
