@@ -89,6 +89,8 @@ fn vanish_at(server: &str, args: &[&str], stdin: &[u8]) -> Result<Run, Box<dyn s
         .args(args)
         .env("VANISH_SERVER", server)
         .env_remove("VANISH_MANAGE_TOKEN")
+        // A proxy from the environment must not sit between the CLI and 127.0.0.1.
+        .env("NO_PROXY", "*")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
