@@ -470,3 +470,26 @@ fn a_failed_get_leaves_no_output_file_behind() -> TestResult {
     assert!(!Path::new(&output).exists());
     Ok(())
 }
+
+#[test]
+#[ignore = "needs the server's rate limiter (RATE_LIMIT_CREATE_PER_WINDOW); un-ignore when it lands"]
+fn a_client_over_its_create_limit_is_rate_limited_then_banned() -> TestResult {
+    let server = TestServer::start_with(&[
+        ("RATE_LIMIT_CREATE_PER_WINDOW", "1"),
+        ("ABUSE_THRESHOLD_MULTIPLIER", "3"),
+    ])?;
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        let sent = server.vanish(&["send"], b"again")?;
+        assert!(sent.code == 0 || sent.stdout.is_empty(), "{}", sent.stderr);
+        codes.push(sent.code);
+    }
+    // One create is allowed, then 429s, then (at 3x the limit) a ban that sticks.
+    assert_eq!(codes[..2], [0, 6], "{codes:?}");
+    assert_eq!(codes.last(), Some(&7), "{codes:?}");
+    assert!(codes.windows(2).all(|pair| pair[0] <= pair[1]), "{codes:?}");
+    let link = format!("{}/s/abcdefgh#{SOME_KEY}", server.url());
+    let banned = server.vanish(&["get", &link], b"")?;
+    assert_eq!(banned.code, 7, "{}", banned.stderr);
+    Ok(())
+}
