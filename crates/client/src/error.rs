@@ -49,7 +49,7 @@ pub enum Error {
     #[error("network error: {0}")]
     Network(String),
     /// Any other refusal, with the API's code when it sent one.
-    #[error("server answered {status} {code}: {message}")]
+    #[error("server answered HTTP {status}{}", code_and_message(code, message))]
     Server {
         status: u16,
         code: String,
@@ -70,6 +70,14 @@ fn retry_hint(retry_after: Option<Duration>) -> String {
     retry_after.map_or_else(String::new, |after| {
         format!("; retry in {}s", after.as_secs())
     })
+}
+
+fn code_and_message(code: &str, message: &str) -> String {
+    match (code.is_empty(), message.is_empty()) {
+        (true, _) => String::new(),
+        (false, true) => format!(" {code}"),
+        (false, false) => format!(" {code}: {message}"),
+    }
 }
 
 impl Error {
@@ -153,9 +161,12 @@ mod tests {
     #[test]
     fn an_unknown_refusal_keeps_its_status_code_and_message() {
         let error = Error::from_response(403, None, &body("CORS_FORBIDDEN"));
-        assert_eq!(error.to_string(), "server answered 403 CORS_FORBIDDEN: m");
+        assert_eq!(
+            error.to_string(),
+            "server answered HTTP 403 CORS_FORBIDDEN: m"
+        );
         let error = Error::from_response(502, None, b"<html>bad gateway</html>");
-        assert!(matches!(error, Error::Server { status: 502, ref code, .. } if code.is_empty()));
+        assert_eq!(error.to_string(), "server answered HTTP 502");
     }
 
     #[test]
