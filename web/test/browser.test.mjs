@@ -429,6 +429,54 @@ function defineSuite() {
       assertCleanConsole(log, { allowStatuses: [404] });
       await context.close();
     });
+
+    test('rate limiting and outages show a clear message, and Try again recovers without revealing', async () => {
+      const created = await createViaApi(server.base, 'after the outage');
+      const { context, page, log } = await openPage(browser);
+      const error = (status, code, headers = {}) => (route) => route.fulfill({
+        status, headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ error: code, message: 'simulated', requestId: 'test' }),
+      });
+      // The server's own limits are tested in Rust; here the answers are injected.
+      await page.route('**/api/secrets/*/meta', error(429, 'RATE_LIMITED', { 'Retry-After': '120' }));
+      await page.goto(created.link);
+      await page.locator('#error-view').waitFor();
+      assert.match(await page.textContent('#error-text'), /Too many requests.*in 2 minutes.*Nothing has been opened/);
+      await page.unroute('**/api/secrets/*/meta');
+
+      await page.route('**/api/secrets/*/reveal', error(503, 'STORE_UNAVAILABLE', { 'Retry-After': '5' }));
+      await page.click('#retry-button');
+      await page.locator('#ready-view').waitFor();
+      await page.click('#reveal-button');
+      await page.locator('#error-view').waitFor();
+      assert.match(await page.textContent('#error-text'), /having trouble/);
+      assert.equal((await metaOf(server.base, created.id)).body.viewsLeft, 1);
+      await page.unroute('**/api/secrets/*/reveal');
+
+      await page.click('#retry-button');
+      await page.locator('#ready-view').waitFor();
+      await page.click('#reveal-button');
+      await page.locator('#secret-view').waitFor();
+      assert.equal(await page.textContent('#secret-text'), 'after the outage');
+      assertCleanConsole(log, { allowStatuses: [429, 503] });
+      await context.close();
+    });
+
+    test('a failed create keeps the text so nothing is lost', async () => {
+      const { context, page, log } = await openPage(browser);
+      await page.route('**/api/secrets', (route) => route.fulfill({
+        status: 403, headers: { 'Content-Type': 'application/json', 'Retry-After': '3600' },
+        body: JSON.stringify({ error: 'BANNED', message: 'simulated', requestId: 'test' }),
+      }));
+      await page.goto(`${server.base}/`);
+      await page.fill('#secret', 'keep me');
+      await page.click('#create-button');
+      await page.locator('#create-error').getByText('temporarily blocked').waitFor();
+      assert.equal(await page.inputValue('#secret'), 'keep me');
+      assert.equal(await page.isVisible('#result-view'), false);
+      assertCleanConsole(log, { allowStatuses: [403] });
+      await context.close();
+    });
   });
 
   describe('receipt', () => {
