@@ -13,16 +13,20 @@
 //! - [`receipt`]: the sender's view of a secret's life (pending, viewed, burned, expired).
 //! - [`clock`]: the time source, injected so tests control it.
 //! - [`headers`]: security headers and `security.txt`.
+//! - [`ratelimit`]: rate-window and abuse-ban maths, and the rate-limit headers.
+//! - [`breaker`]: the circuit-breaker state machine.
 //!
 //! Randomness is the caller's: functions that need it take bytes, so this crate never
 //! touches the OS.
 
 pub mod api;
+pub mod breaker;
 pub mod clock;
 pub mod envelope;
 pub mod error;
 pub mod headers;
 pub mod id;
 pub mod limits;
+pub mod ratelimit;
 pub mod receipt;
 pub mod validate;

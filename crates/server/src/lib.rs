@@ -12,13 +12,16 @@
 //! - [`telemetry`]: logging setup.
 
 pub mod app;
+pub mod breaker;
 pub mod clock;
 pub mod config;
 pub mod error;
 pub mod extract;
 pub mod pipeline;
+pub mod ratelimit;
 pub mod routes;
 pub mod server;
+pub mod single_flight;
 pub mod store;
 pub mod sweeper;
 pub mod telemetry;

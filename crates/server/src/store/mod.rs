@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::receipt::Receipt;
 
+pub mod breaker;
 pub mod memory;
+pub mod single_flight;
 pub mod sqlite;
 
 /// A validated secret, ready to be stored.
@@ -83,12 +85,15 @@ pub struct Swept {
 }
 
 /// A store failed; the request gets a 503, never a 500 and never a wrong answer.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("store backend failed: {0}")]
     Backend(String),
     #[error("store operation timed out")]
     Timeout,
+    /// The circuit breaker refused the call without trying it.
+    #[error("circuit open; retry in {retry_after_ms} ms")]
+    CircuitOpen { retry_after_ms: u64 },
     #[error("store is closed")]
     Closed,
 }

@@ -1,0 +1,108 @@
+//! A circuit breaker around one backend (DESIGN §6): every call runs under the
+//! per-operation timeout, timeouts and errors count as failures, and while the circuit is
+//! open calls are refused at once with [`StoreError::CircuitOpen`]. The state machine is
+//! `vanish_core::breaker`; this module adds the clock, the timeout and the lock.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use vanish_core::breaker::{Admission, Breaker, BreakerConfig, BreakerState};
+use vanish_core::clock::Clock;
+
+use crate::store::StoreError;
+
+pub struct CircuitBreaker {
+    name: &'static str,
+    /// Held only to read or update the state machine, never across an `.await`.
+    state: Mutex<Breaker>,
+    clock: Arc<dyn Clock>,
+    timeout: Duration,
+}
+
+impl CircuitBreaker {
+    pub fn new(
+        name: &'static str,
+        config: BreakerConfig,
+        timeout: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            name,
+            state: Mutex::new(Breaker::new(config)),
+            clock,
+            timeout,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub fn state(&self) -> BreakerState {
+        self.lock().state()
+    }
+
+    pub fn is_open(&self) -> bool {
+        matches!(self.state(), BreakerState::Open { .. })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Breaker> {
+        // The state machine is updated by whole-value assignments; a poisoned lock still
+        // holds a consistent state.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `call` if the circuit admits it, under the operation timeout, and records the
+    /// outcome. Only backend failures count: a call's answer (found or not) is a success.
+    pub async fn call<T>(
+        &self,
+        call: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let now = self.clock.now_ms();
+        if let Admission::Refuse { retry_at_ms } = self.lock().admit(now) {
+            return Err(StoreError::CircuitOpen {
+                retry_after_ms: retry_at_ms.saturating_sub(now),
+            });
+        }
+        let mut pending = PendingVerdict {
+            breaker: self,
+            settled: false,
+        };
+        let outcome = match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Timeout),
+        };
+        pending.settled = true;
+        let before = self.state();
+        match &outcome {
+            Ok(_) => self.lock().on_success(),
+            Err(_) => self.lock().on_failure(self.clock.now_ms()),
+        }
+        let after = self.state();
+        if before.name() != after.name() {
+            tracing::warn!(
+                backend = self.name,
+                from = before.name(),
+                to = after.name(),
+                "circuit breaker changed state"
+            );
+        }
+        outcome
+    }
+}
+
+/// Frees an admitted call's probe slot if the caller drops the call before it finishes
+/// (a client went away), so a half-open circuit never stalls on probes nobody awaits.
+struct PendingVerdict<'a> {
+    breaker: &'a CircuitBreaker,
+    settled: bool,
+}
+
+impl Drop for PendingVerdict<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.breaker.lock().on_abandon();
+        }
+    }
+}

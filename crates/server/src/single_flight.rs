@@ -1,0 +1,155 @@
+//! Single-flight: concurrent identical lookups share one backend call. The first caller's
+//! work runs on its own task, so a caller that goes away cancels nothing for the others;
+//! every waiter gets the same result, errors included.
+//!
+//! Only for idempotent lookups (metadata, bans). Never for reveal, create, burn or status:
+//! merging those would hand one consumer's result to another.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+
+type Flight<V> = Shared<BoxFuture<'static, V>>;
+
+pub struct SingleFlight<K, V: Clone> {
+    /// Held only to find or register a flight, never across an `.await`.
+    flights: Arc<Mutex<HashMap<K, Flight<V>>>>,
+    merged: AtomicU64,
+}
+
+impl<K, V> Default for SingleFlight<K, V>
+where
+    K: Eq + Hash + Clone + Send + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn default() -> Self {
+        Self {
+            flights: Arc::new(Mutex::new(HashMap::new())),
+            merged: AtomicU64::new(0),
+        }
+    }
+}
+
+impl<K, V> SingleFlight<K, V>
+where
+    K: Eq + Hash + Clone + Send + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// Runs `work` unless a flight for `key` is already under way, in which case its result
+    /// is awaited instead. `on_panic` is what waiters get if the work panics.
+    pub async fn run<F>(&self, key: K, work: F, on_panic: V) -> V
+    where
+        F: Future<Output = V> + Send + 'static,
+    {
+        let flight = {
+            let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(flight) = flights.get(&key) {
+                self.merged.fetch_add(1, Ordering::Relaxed);
+                flight.clone()
+            } else {
+                let registry = Arc::clone(&self.flights);
+                let done_key = key.clone();
+                let task = tokio::spawn(async move {
+                    let value = work.await;
+                    // Unregister before the value is shared, so later callers start afresh.
+                    registry
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&done_key);
+                    value
+                });
+                let flight = async move { task.await.unwrap_or(on_panic) }
+                    .boxed()
+                    .shared();
+                flights.insert(key, flight.clone());
+                flight
+            }
+        };
+        flight.await
+    }
+
+    /// How many callers were served by another caller's flight so far.
+    pub fn merged(&self) -> u64 {
+        self.merged.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn concurrent_identical_lookups_run_once_and_share_the_result() {
+        let flights: Arc<SingleFlight<&str, Result<u32, String>>> = Arc::default();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (release, released) = tokio::sync::watch::channel(false);
+        let callers: Vec<_> = (0..10)
+            .map(|_| {
+                let (flights, runs, mut released) =
+                    (Arc::clone(&flights), Arc::clone(&runs), released.clone());
+                tokio::spawn(async move {
+                    let work = async move {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        let _ = released.wait_for(|r| *r).await;
+                        Err::<u32, _>("backend down".to_owned())
+                    };
+                    flights.run("key", work, Err("panicked".into())).await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        release.send(true).expect("release");
+        for caller in callers {
+            assert_eq!(
+                caller.await.expect("task"),
+                Err("backend down".to_owned()),
+                "errors are shared"
+            );
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert_eq!(flights.merged(), 9);
+    }
+
+    #[tokio::test]
+    async fn a_leader_that_goes_away_does_not_cancel_the_work() {
+        let flights: Arc<SingleFlight<&str, u32>> = Arc::default();
+        let (release, released) = tokio::sync::watch::channel(false);
+        let mut first_released = released.clone();
+        let leader = {
+            let flights = Arc::clone(&flights);
+            tokio::spawn(async move {
+                flights
+                    .run(
+                        "k",
+                        async move {
+                            let _ = first_released.wait_for(|r| *r).await;
+                            7
+                        },
+                        0,
+                    )
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let follower = {
+            let flights = Arc::clone(&flights);
+            tokio::spawn(async move { flights.run("k", async { 99 }, 0).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        leader.abort();
+        release.send(true).expect("release");
+        assert_eq!(
+            follower.await.expect("follower"),
+            7,
+            "the follower got the leader's result"
+        );
+    }
+}
