@@ -54,6 +54,8 @@ function openReceiptLink(id) {
   wireReceipt();
   receipt = { id, token };
   $('manage-title').textContent = 'Secret receipt';
+  // Alone on the page, the receipt's heading is the page's main heading.
+  $('manage-title').setAttribute('aria-level', '1');
   $('manage-link').value = receiptLink(id, token);
   showView(allViews, manageView, { focus: false });
   return refreshStatus();
