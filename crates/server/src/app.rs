@@ -3,24 +3,42 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use vanish_core::clock::Clock;
 use vanish_core::limits::Limits;
 
+use ipnet::IpNet;
+
+use crate::breaker::CircuitBreaker;
 use crate::config::Config;
-use crate::pipeline::{cors, request_id, security_headers, timing};
+use crate::pipeline::{
+    access_log, catch_panic, client_ip, cors, rate_limit, request_id, request_limits, security_headers, timeout,
+    timing,
+};
+use crate::ratelimit::RateLimiter;
 use crate::routes::{self, ui::Ui};
 use crate::store::SecretStore;
+use crate::telemetry::Metrics;
 
-/// Everything handlers need, shared by all requests.
+/// Everything handlers and middleware need, shared by all requests.
 #[derive(Clone)]
 pub struct AppState {
+    /// The secret store, already behind its circuit breaker and single-flight.
     pub store: Arc<dyn SecretStore>,
+    pub limiter: Arc<RateLimiter>,
+    /// Every circuit breaker, for readiness and logs.
+    pub breakers: Arc<[Arc<CircuitBreaker>]>,
     pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
     pub limits: Limits,
+    pub request_limits: RequestLimits,
     pub max_request_size: usize,
+    pub request_timeout: Duration,
+    pub trusted_proxies: Arc<[IpNet]>,
+    pub log_client_ip: bool,
     /// `scheme://host[:port]` of `PUBLIC_URL`, when set.
     pub public_url: Option<Arc<str>>,
     pub allowed_origins: Arc<[String]>,
@@ -29,20 +47,39 @@ pub struct AppState {
     pub lifecycle: Arc<Lifecycle>,
 }
 
+/// Bounds on a request's shape, checked before any work.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    pub max_url_length: usize,
+    pub max_header_size: usize,
+}
+
+/// The backends a state is built on, already wrapped (see `server::wire`).
+pub struct Backends {
+    pub store: Arc<dyn SecretStore>,
+    pub limiter: Arc<RateLimiter>,
+    pub breakers: Vec<Arc<CircuitBreaker>>,
+}
+
 impl AppState {
-    pub fn new(config: &Config, store: Arc<dyn SecretStore>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(config: &Config, backends: Backends, clock: Arc<dyn Clock>) -> Self {
         Self {
-            store,
+            store: backends.store,
+            limiter: backends.limiter,
+            breakers: backends.breakers.into(),
             clock,
+            metrics: Arc::new(Metrics::default()),
             limits: config.limits(),
+            request_limits: RequestLimits {
+                max_url_length: config.max_url_length,
+                max_header_size: config.max_header_size,
+            },
             max_request_size: config.max_request_size,
+            request_timeout: Duration::from_millis(config.request_timeout_ms),
+            trusted_proxies: config.trusted_networks().into(),
+            log_client_ip: config.log_client_ip,
             public_url: config.public_url.as_deref().map(origin_of).map(Arc::from),
-            allowed_origins: config
-                .allowed_origins
-                .iter()
-                .filter(|o| !o.is_empty())
-                .cloned()
-                .collect(),
+            allowed_origins: config.allowed_origins.iter().filter(|o| !o.is_empty()).cloned().collect(),
             security_contact: Arc::from(config.security_contact.as_str()),
             ui: config.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir),
             lifecycle: Arc::new(Lifecycle::default()),
@@ -77,9 +114,15 @@ impl Lifecycle {
 /// one is the outermost, so the order below is DESIGN §2's from the inside out.
 pub fn router(state: AppState) -> Router {
     routes::router(state.clone())
-        .layer(from_fn_with_state(state, cors::layer))
+        .layer(from_fn_with_state(state.clone(), timeout::layer))
+        .layer(from_fn_with_state(state.clone(), rate_limit::layer))
+        .layer(from_fn_with_state(state.clone(), request_limits::layer))
+        .layer(from_fn_with_state(state.clone(), cors::layer))
         .layer(from_fn(security_headers::layer))
+        .layer(from_fn_with_state(state.clone(), access_log::layer))
         .layer(from_fn(timing::layer))
+        .layer(from_fn_with_state(state.clone(), client_ip::layer))
+        .layer(from_fn(catch_panic::layer))
         // Outermost: every response, errors included, gets its id and its error body here.
         .layer(from_fn(request_id::layer))
 }

@@ -5,7 +5,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use ipnet::IpNet;
+use vanish_core::breaker::BreakerConfig;
 use vanish_core::limits::Limits;
+use vanish_core::ratelimit::Policy;
 
 /// Settings of `vanish serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -56,9 +59,97 @@ pub struct Config {
     #[arg(long, env = "ENCRYPTED_MAX_CHARS", default_value_t = Limits::ENCRYPTED_MAX_CHARS)]
     pub encrypted_max_chars: usize,
 
-    /// Largest request body in bytes.
+    /// Longest request target (path and query) in bytes; longer is 414.
+    #[arg(long, env = "MAX_URL_LENGTH", default_value_t = 2048)]
+    pub max_url_length: usize,
+
+    /// Largest request body in bytes, declared or streamed; larger is 413.
     #[arg(long, env = "MAX_REQUEST_SIZE", default_value_t = 2_000_000)]
     pub max_request_size: usize,
+
+    /// Largest total of request header bytes; larger is 431.
+    #[arg(long, env = "MAX_HEADER_SIZE", default_value_t = 8192)]
+    pub max_header_size: usize,
+
+    /// Time a client has to send its request headers (slowloris protection).
+    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+
+    /// Deadline for a whole request, body read included; past it the answer is 503 TIMEOUT.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+
+    /// Rate-limit window; a client's window opens at its first attempt.
+    #[arg(long, env = "RATE_LIMIT_WINDOW_MS", default_value_t = 3_600_000)]
+    pub rate_limit_window_ms: u64,
+
+    /// Creates per client per window.
+    #[arg(long, env = "RATE_LIMIT_CREATE_PER_WINDOW", default_value_t = 100)]
+    pub rate_limit_create_per_window: u64,
+
+    /// Reads (reveal, metadata, status, burn) per client per window.
+    #[arg(long, env = "RATE_LIMIT_READ_PER_WINDOW", default_value_t = 1000)]
+    pub rate_limit_read_per_window: u64,
+
+    /// Attempts at or above limit × this in one window ban the client.
+    #[arg(long, env = "ABUSE_THRESHOLD_MULTIPLIER", default_value_t = 5)]
+    pub abuse_threshold_multiplier: u64,
+
+    /// How long a ban lasts.
+    #[arg(long, env = "BAN_DURATION_MS", default_value_t = 86_400_000)]
+    pub ban_duration_ms: u64,
+
+    /// Most clients the in-process limiter tracks at once (memory bound).
+    #[arg(long, env = "RATE_LIMIT_MAX_CLIENTS", default_value_t = 100_000)]
+    pub rate_limit_max_clients: u64,
+
+    /// CIDRs of proxies whose X-Forwarded-For / CF-Connecting-IP is believed, comma separated.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', default_value = "")]
+    pub trusted_proxies: Vec<String>,
+
+    /// Consecutive store failures that open a circuit.
+    #[arg(long, env = "CIRCUIT_BREAKER_FAILURE_THRESHOLD", default_value_t = 5)]
+    pub circuit_breaker_failure_threshold: u32,
+
+    /// Successes in half-open that close a circuit.
+    #[arg(long, env = "CIRCUIT_BREAKER_SUCCESS_THRESHOLD", default_value_t = 2)]
+    pub circuit_breaker_success_threshold: u32,
+
+    /// Timeout of each store operation; a timeout counts as a failure.
+    #[arg(long, env = "CIRCUIT_BREAKER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub circuit_breaker_timeout_ms: u64,
+
+    /// Time an open circuit waits before letting probes through.
+    #[arg(long, env = "CIRCUIT_BREAKER_RESET_TIMEOUT_MS", default_value_t = 60_000)]
+    pub circuit_breaker_reset_timeout_ms: u64,
+
+    /// How long rate-limit and ban decisions are cached.
+    #[arg(long, env = "CACHE_RATE_LIMIT_TTL_MS", default_value_t = 1000)]
+    pub cache_rate_limit_ttl_ms: u64,
+
+    /// Most entries in each decision cache.
+    #[arg(long, env = "CACHE_MAX_SIZE", default_value_t = 1000)]
+    pub cache_max_size: u64,
+
+    /// Longest a single-flight lookup may be joined by later callers.
+    #[arg(long, env = "DEDUP_WINDOW_MS", default_value_t = 5000)]
+    pub dedup_window_ms: u64,
+
+    /// `json` (one object per line) or `pretty`.
+    #[arg(long, env = "LOG_FORMAT", default_value = "json", value_parser = ["json", "pretty"])]
+    pub log_format: String,
+
+    /// Log level or filter (`info`, `debug`, `vanish_server=debug`); `RUST_LOG` also works.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+
+    /// Put client IPs in request logs.
+    #[arg(long, env = "LOG_CLIENT_IP", default_value_t = false, action = clap::ArgAction::Set)]
+    pub log_client_ip: bool,
+
+    /// Seconds between `"level":"metric"` summary lines; 0 turns them off.
+    #[arg(long, env = "METRICS_LOG_INTERVAL_S", default_value_t = 60)]
+    pub metrics_log_interval_s: u64,
 
     /// CORS allow-list of origins, comma separated; the service's own origin is always allowed.
     #[arg(
@@ -115,6 +206,18 @@ impl Config {
         if self.max_views == 0 {
             return fail("MAX_VIEWS", "must be at least 1");
         }
+        if self.circuit_breaker_failure_threshold == 0 || self.circuit_breaker_success_threshold == 0 {
+            return fail("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "thresholds must be at least 1");
+        }
+        if self.rate_limit_window_ms == 0 {
+            return fail("RATE_LIMIT_WINDOW_MS", "must be above 0");
+        }
+        if self.abuse_threshold_multiplier == 0 {
+            return fail("ABUSE_THRESHOLD_MULTIPLIER", "must be at least 1");
+        }
+        if let Some(bad) = self.trusted_proxies.iter().find(|p| !p.is_empty() && parse_cidr(p).is_none()) {
+            return fail("TRUSTED_PROXIES", &format!("{bad:?} is not an IP address or CIDR"));
+        }
         if self.sweep_interval_ms == 0 {
             return fail("SWEEP_INTERVAL_MS", "must be above 0");
         }
@@ -143,6 +246,30 @@ impl Config {
         }
     }
 
+    pub fn rate_policy(&self) -> Policy {
+        Policy {
+            window_ms: self.rate_limit_window_ms,
+            create_per_window: self.rate_limit_create_per_window,
+            read_per_window: self.rate_limit_read_per_window,
+            abuse_multiplier: self.abuse_threshold_multiplier,
+            ban_ms: self.ban_duration_ms,
+        }
+    }
+
+    pub fn breaker(&self) -> BreakerConfig {
+        BreakerConfig {
+            failure_threshold: self.circuit_breaker_failure_threshold,
+            success_threshold: self.circuit_breaker_success_threshold,
+            reset_timeout_ms: self.circuit_breaker_reset_timeout_ms,
+            half_open_probes: self.circuit_breaker_success_threshold,
+        }
+    }
+
+    /// The trusted proxy networks, parsed (validated by [`Config::validate`]).
+    pub fn trusted_networks(&self) -> Vec<IpNet> {
+        self.trusted_proxies.iter().filter_map(|p| parse_cidr(p)).collect()
+    }
+
     /// Defaults, as if `vanish serve` ran with no flags and no environment; for tests
     /// and embedding.
     pub fn defaults() -> Self {
@@ -154,4 +281,10 @@ impl Config {
         let wrapper: Wrapper = clap::Parser::try_parse_from(["vanish"]).expect("defaults parse");
         wrapper.config
     }
+}
+
+/// A CIDR (`10.0.0.0/8`) or a bare address (a /32 or /128).
+fn parse_cidr(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>().ok().or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }

@@ -1,25 +1,49 @@
-//! Starting and stopping a server: bind, serve the app, run the sweeper, and on shutdown
-//! drain in-flight requests (bounded by `SHUTDOWN_GRACE_MS`) before the store flushes.
+//! Starting and stopping a server: wire the backends behind their breakers, accept
+//! connections (HTTP/1.1 via hyper, with a header-read timeout against slowloris), run the
+//! sweeper and the summary logger, and on shutdown drain in-flight requests (bounded by
+//! `SHUTDOWN_GRACE_MS`) before the store flushes.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::extract::{ConnectInfo, Request};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tower::ServiceExt as _;
 use vanish_core::clock::Clock;
 
-use crate::app::{self, AppState};
+use crate::app::{self, AppState, Backends};
+use crate::breaker::CircuitBreaker;
 use crate::config::{Config, ConfigError};
+use crate::ratelimit::fail_open::FailOpen;
+use crate::ratelimit::memory::MemoryLimitStore;
+use crate::ratelimit::{CacheConfig, LimitStore, RateLimiter};
+use crate::store::breaker::BreakerStore;
+use crate::store::single_flight::SingleFlightStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{SecretStore, StoreError};
-use crate::sweeper;
+use crate::{sweeper, telemetry};
 
 /// What a server is built from besides its configuration; tests swap these.
 pub struct Deps {
+    /// The raw secret store; `Server::start` puts it behind a breaker.
     pub store: Arc<dyn SecretStore>,
+    /// A shared limit store (Redis) for many nodes; `None` limits in process.
+    pub shared_limits: Option<Arc<dyn LimitStore>>,
     pub clock: Arc<dyn Clock>,
+}
+
+impl Deps {
+    /// A store and a clock, limits in process.
+    pub fn new(store: Arc<dyn SecretStore>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, shared_limits: None, clock }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,10 +53,7 @@ pub enum StartError {
     #[error("cannot open the store: {0}")]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
 }
 
 /// A running server.
@@ -40,8 +61,8 @@ pub struct Server {
     addr: SocketAddr,
     state: AppState,
     stop: watch::Sender<bool>,
-    serving: JoinHandle<std::io::Result<()>>,
-    sweeping: JoinHandle<()>,
+    serving: JoinHandle<()>,
+    background: Vec<JoinHandle<()>>,
     grace: Duration,
 }
 
@@ -50,47 +71,58 @@ pub fn open_store(config: &Config) -> Result<Arc<dyn SecretStore>, StoreError> {
     Ok(Arc::new(SqliteStore::open(&config.data_dir)?))
 }
 
+/// Puts the backends behind their breakers, single-flight and decision cache.
+pub fn wire(config: &Config, deps: Deps) -> Backends {
+    let timeout = Duration::from_millis(config.circuit_breaker_timeout_ms);
+    let breaker = |name| Arc::new(CircuitBreaker::new(name, config.breaker(), timeout, Arc::clone(&deps.clock)));
+    let secrets_breaker = breaker("secrets");
+    let store: Arc<dyn SecretStore> = Arc::new(BreakerStore::new(deps.store, Arc::clone(&secrets_breaker)));
+    let store = Arc::new(SingleFlightStore::new(store, Duration::from_millis(config.dedup_window_ms)));
+    let local = MemoryLimitStore::new(config.rate_limit_max_clients);
+    let mut breakers = vec![secrets_breaker];
+    let limit_store: Arc<dyn LimitStore> = match deps.shared_limits {
+        Some(shared) => {
+            let limits_breaker = breaker("limits");
+            breakers.push(Arc::clone(&limits_breaker));
+            Arc::new(FailOpen::new(shared, limits_breaker, local))
+        }
+        None => Arc::new(local),
+    };
+    let cache = CacheConfig { ttl_ms: config.cache_rate_limit_ttl_ms, max_entries: config.cache_max_size };
+    let limiter = Arc::new(RateLimiter::new(config.rate_policy(), limit_store, cache));
+    Backends { store, limiter, breakers }
+}
+
 impl Server {
     /// Binds `config.addr` and starts serving.
     pub async fn start(config: &Config, deps: Deps) -> Result<Self, StartError> {
         config.validate()?;
         let listener = TcpListener::bind(config.addr)
             .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: config.addr,
-            source,
-        })?;
-        let state = AppState::new(config, deps.store, deps.clock);
+            .map_err(|source| StartError::Bind { addr: config.addr, source })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
+        let clock = Arc::clone(&deps.clock);
+        let state = AppState::new(config, wire(config, deps), clock);
         let (stop, stopped) = watch::channel(false);
-        let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let mut until_stop = stopped.clone();
-        let serving = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = until_stop.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
-        let sweep_every = Duration::from_millis(config.sweep_interval_ms);
-        let sweeping = tokio::spawn(sweeper::run(
+        let header_timeout = Duration::from_millis(config.header_read_timeout_ms);
+        let serving = tokio::spawn(accept_loop(listener, app::router(state.clone()), header_timeout, stopped.clone()));
+        let mut background = vec![tokio::spawn(sweeper::run(
             Arc::clone(&state.store),
             Arc::clone(&state.clock),
-            sweep_every,
-            stopped,
-        ));
+            Duration::from_millis(config.sweep_interval_ms),
+            stopped.clone(),
+        ))];
+        if config.metrics_log_interval_s > 0 {
+            let every = Duration::from_secs(config.metrics_log_interval_s);
+            background.push(tokio::spawn(telemetry::run_summary(
+                Arc::clone(&state.metrics),
+                Arc::clone(&state.clock),
+                every,
+                stopped,
+            )));
+        }
         tracing::info!(%addr, "vanish is listening");
-        Ok(Self {
-            addr,
-            state,
-            stop,
-            serving,
-            sweeping,
-            grace: Duration::from_millis(config.shutdown_grace_ms),
-        })
+        Ok(Self { addr, state, stop, serving, background, grace: Duration::from_millis(config.shutdown_grace_ms) })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -107,17 +139,51 @@ impl Server {
         self.state.lifecycle.begin_shutdown();
         let _ = self.stop.send(true);
         match tokio::time::timeout(self.grace, self.serving).await {
-            Ok(Ok(Ok(()))) => tracing::info!("drained in-flight requests"),
-            Ok(Ok(Err(e))) => tracing::error!(error = %e, "server stopped with an error"),
+            Ok(Ok(())) => tracing::info!("drained in-flight requests"),
             Ok(Err(e)) => tracing::error!(error = %e, "server task failed"),
             Err(_) => tracing::warn!(
                 grace_ms = self.grace.as_millis() as u64,
                 "requests still running after the grace period; closing anyway"
             ),
         }
-        let _ = self.sweeping.await;
+        for task in self.background {
+            let _ = task.await;
+        }
         self.state.store.close().await
     }
+}
+
+/// Accepts connections until `stop`, then waits for open connections to finish.
+async fn accept_loop(listener: TcpListener, app: Router, header_timeout: Duration, mut stop: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Typically out of file descriptors: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => break,
+        };
+        let service = app.clone().map_request(move |mut req: Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            req
+        });
+        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // Errors here are client-side (reset, timeout); nothing to answer.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

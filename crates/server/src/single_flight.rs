@@ -4,21 +4,32 @@
 //!
 //! Only for idempotent lookups (metadata, bans). Never for reveal, create, burn or status:
 //! merging those would hand one consumer's result to another.
+//!
+//! A flight older than the dedup window (`DEDUP_WINDOW_MS`) takes no new waiters: a lookup
+//! that hangs does not collect every later caller behind it.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 
-type Flight<V> = Shared<BoxFuture<'static, V>>;
+struct Flight<V: Clone> {
+    /// Tells this flight from a later one under the same key.
+    serial: u64,
+    started: Instant,
+    result: Shared<BoxFuture<'static, V>>,
+}
 
 pub struct SingleFlight<K, V: Clone> {
     /// Held only to find or register a flight, never across an `.await`.
     flights: Arc<Mutex<HashMap<K, Flight<V>>>>,
+    window: Duration,
+    serials: AtomicU64,
     merged: AtomicU64,
 }
 
@@ -28,10 +39,7 @@ where
     V: Clone + Send + Sync + 'static,
 {
     fn default() -> Self {
-        Self {
-            flights: Arc::new(Mutex::new(HashMap::new())),
-            merged: AtomicU64::new(0),
-        }
+        Self::new(Duration::from_secs(5))
     }
 }
 
@@ -40,37 +48,50 @@ where
     K: Eq + Hash + Clone + Send + 'static,
     V: Clone + Send + Sync + 'static,
 {
+    /// Flights join callers for at most `window`.
+    pub fn new(window: Duration) -> Self {
+        Self {
+            flights: Arc::new(Mutex::new(HashMap::new())),
+            window,
+            serials: AtomicU64::new(0),
+            merged: AtomicU64::new(0),
+        }
+    }
+
     /// Runs `work` unless a flight for `key` is already under way, in which case its result
     /// is awaited instead. `on_panic` is what waiters get if the work panics.
     pub async fn run<F>(&self, key: K, work: F, on_panic: V) -> V
     where
         F: Future<Output = V> + Send + 'static,
     {
-        let flight = {
+        let result = {
             let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(flight) = flights.get(&key) {
-                self.merged.fetch_add(1, Ordering::Relaxed);
-                flight.clone()
-            } else {
-                let registry = Arc::clone(&self.flights);
-                let done_key = key.clone();
-                let task = tokio::spawn(async move {
-                    let value = work.await;
-                    // Unregister before the value is shared, so later callers start afresh.
-                    registry
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .remove(&done_key);
-                    value
-                });
-                let flight = async move { task.await.unwrap_or(on_panic) }
-                    .boxed()
-                    .shared();
-                flights.insert(key, flight.clone());
-                flight
+            match flights.get(&key).filter(|f| f.started.elapsed() < self.window) {
+                Some(flight) => {
+                    self.merged.fetch_add(1, Ordering::Relaxed);
+                    flight.result.clone()
+                }
+                None => {
+                    let serial = self.serials.fetch_add(1, Ordering::Relaxed);
+                    let registry = Arc::clone(&self.flights);
+                    let done_key = key.clone();
+                    let task = tokio::spawn(async move {
+                        let value = work.await;
+                        // Unregister before the value is shared, so later callers start
+                        // afresh; only this flight, not a newer one under the same key.
+                        let mut flights = registry.lock().unwrap_or_else(|p| p.into_inner());
+                        if flights.get(&done_key).is_some_and(|f| f.serial == serial) {
+                            flights.remove(&done_key);
+                        }
+                        value
+                    });
+                    let result = async move { task.await.unwrap_or(on_panic) }.boxed().shared();
+                    flights.insert(key, Flight { serial, started: Instant::now(), result: result.clone() });
+                    result
+                }
             }
         };
-        flight.await
+        result.await
     }
 
     /// How many callers were served by another caller's flight so far.

@@ -46,8 +46,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> ExitCode {
-    let pretty = std::env::var("LOG_FORMAT").is_ok_and(|f| f == "pretty");
-    telemetry::init_logging(pretty);
+    telemetry::init_logging(config.log_format == "pretty", &config.log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -73,10 +72,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     let store = server::open_store(&config)?;
     let running = Server::start(
         &config,
-        Deps {
-            store,
-            clock: Arc::new(SystemClock),
-        },
+        Deps::new(store, Arc::new(SystemClock)),
     )
     .await?;
     server::shutdown_signal().await;

@@ -1,6 +1,6 @@
 //! Health: the original's `GET /api/health`, the liveness probe `/healthz` (the process
-//! answers) and the readiness probe `/readyz` (the store answers in time and the server is
-//! not shutting down).
+//! answers) and the readiness probe `/readyz` (the store answers in time, its circuit is not
+//! open, and the server is not shutting down), which also lists every breaker's state.
 
 use std::time::Duration;
 
@@ -31,17 +31,22 @@ async fn live() -> &'static str {
 }
 
 async fn ready(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
-    if app.lifecycle.is_shutting_down() {
-        return (
+    let breakers: serde_json::Map<String, Value> =
+        app.breakers.iter().map(|b| (b.name().to_owned(), json!(b.state().name()))).collect();
+    let reason = if app.lifecycle.is_shutting_down() {
+        Some("shutting down")
+    } else {
+        // The store's ping goes through its breaker: an open circuit answers at once.
+        match tokio::time::timeout(READY_TIMEOUT, app.store.ping()).await {
+            Ok(Ok(())) => None,
+            Ok(Err(_)) | Err(_) => Some("store unavailable"),
+        }
+    };
+    match reason {
+        None => (StatusCode::OK, Json(json!({ "ready": true, "breakers": breakers }))),
+        Some(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "ready": false, "reason": "shutting down" })),
-        );
-    }
-    match tokio::time::timeout(READY_TIMEOUT, app.store.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "ready": true }))),
-        Ok(Err(_)) | Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "ready": false, "reason": "store unavailable" })),
+            Json(json!({ "ready": false, "reason": reason, "breakers": breakers })),
         ),
     }
 }

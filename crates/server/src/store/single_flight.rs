@@ -19,11 +19,9 @@ pub struct SingleFlightStore {
 }
 
 impl SingleFlightStore {
-    pub fn new(inner: Arc<dyn SecretStore>) -> Self {
-        Self {
-            inner,
-            peeks: SingleFlight::default(),
-        }
+    /// `window` is how long one lookup may be joined (`DEDUP_WINDOW_MS`).
+    pub fn new(inner: Arc<dyn SecretStore>, window: std::time::Duration) -> Self {
+        Self { inner, peeks: SingleFlight::new(window) }
     }
 
     /// Lookups served by another caller's flight so far.

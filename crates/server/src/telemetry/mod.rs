@@ -1,21 +1,26 @@
-//! Logging setup: one JSON object per line by default, `LOG_FORMAT=pretty` for humans,
-//! level from `RUST_LOG` (default `info`).
+//! Logs and in-process counters (DESIGN §7): logging setup (JSON lines by default,
+//! `pretty` for humans), [`Metrics`] updated by the pipeline, and the periodic
+//! `"level":"metric"` summary line. Nothing here ever sees a body, a key, a token or a
+//! secret id: routes are logged as templates (`/api/secrets/{id}`).
+
+mod metrics;
+mod summary;
+
+pub use metrics::Metrics;
+pub use summary::run_summary;
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber; call once from `main`.
-pub fn init_logging(pretty: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+/// Installs the global subscriber; call once from `main`. `RUST_LOG`, when set, wins over
+/// `level`.
+pub fn init_logging(pretty: bool, level: &str) {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if pretty {
         builder.init();
     } else {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .init();
+        builder.json().flatten_event(true).with_current_span(false).init();
     }
 }

@@ -24,9 +24,13 @@ pub struct TestApp {
     server: Option<Server>,
 }
 
-/// Defaults, with the address and data dir the harness picks.
+/// Defaults, with limits high enough that only the tests about limits meet them.
 pub fn test_config() -> Config {
-    Config::defaults()
+    let mut config = Config::defaults();
+    config.rate_limit_create_per_window = 1_000_000;
+    config.rate_limit_read_per_window = 1_000_000;
+    config.metrics_log_interval_s = 0;
+    config
 }
 
 pub async fn spawn_app(mut config: Config) -> TestApp {
@@ -37,10 +41,7 @@ pub async fn spawn_app(mut config: Config) -> TestApp {
     let store = open_store(&config).expect("store opens");
     let server = Server::start(
         &config,
-        Deps {
-            store,
-            clock: clock.clone(),
-        },
+        Deps::new(store, clock.clone()),
     )
     .await
     .expect("server starts");
