@@ -11,6 +11,7 @@ use vanish_core::receipt::Receipt;
 
 pub mod breaker;
 pub mod memory;
+pub mod redis;
 pub mod single_flight;
 pub mod sqlite;
 

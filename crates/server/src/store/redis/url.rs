@@ -1,0 +1,258 @@
+//! `REDIS_URL`: which Redis vanish talks to. Parsed once, here, into a [`RedisTarget`];
+//! nothing else reads the raw string. The accepted forms:
+//!
+//! - `redis://[user:pass@]host[:port][/db]`, `rediss://…` (TLS), `redis+unix:///path`: one
+//!   server (or a managed endpoint that behaves like one, e.g. behind Sentinel-aware DNS);
+//! - `redis+cluster://[user:pass@]host:port,host:port,…` (`rediss+cluster://` for TLS): a
+//!   Redis Cluster, given by any of its nodes;
+//! - `redis://host:port,redis://host:port,…`: the same cluster as a list of node URLs.
+//!
+//! Error messages never repeat the URL, since it may carry a password.
+
+use std::fmt;
+
+/// Where the shared store lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RedisTarget {
+    /// One server: a URL the `redis` crate accepts.
+    Single(String),
+    /// Seed nodes of a Redis Cluster, each a `redis://` or `rediss://` URL; the client
+    /// discovers the rest of the cluster from them.
+    Cluster(Vec<String>),
+}
+
+/// Why a `REDIS_URL` was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedisUrlError {
+    #[error("is empty")]
+    Empty,
+    #[error(
+        "scheme {0:?} is not one of redis, rediss, redis+unix, unix, redis+cluster, rediss+cluster"
+    )]
+    UnknownScheme(String),
+    #[error("cluster node {0} is not host:port")]
+    BadNode(usize),
+    #[error("cluster nodes must all use the same scheme (all redis:// or all rediss://)")]
+    MixedSchemes,
+    #[error("a cluster has only database 0")]
+    ClusterDatabase,
+    #[error("is not a valid Redis URL")]
+    Invalid,
+}
+
+const SINGLE_SCHEMES: [&str; 4] = ["redis", "rediss", "redis+unix", "unix"];
+
+impl RedisTarget {
+    /// Parses a `REDIS_URL` value.
+    pub fn parse(raw: &str) -> Result<Self, RedisUrlError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(RedisUrlError::Empty);
+        }
+        let (scheme, rest) = raw.split_once("://").ok_or(RedisUrlError::Invalid)?;
+        let target = match scheme {
+            "redis+cluster" => Self::Cluster(cluster_nodes("redis", rest)?),
+            "rediss+cluster" => Self::Cluster(cluster_nodes("rediss", rest)?),
+            _ if raw.contains(',') => Self::Cluster(node_list(raw)?),
+            s if SINGLE_SCHEMES.contains(&s) => Self::Single(raw.to_owned()),
+            other => return Err(RedisUrlError::UnknownScheme(other.to_owned())),
+        };
+        target.check_with_client()?;
+        Ok(target)
+    }
+
+    pub fn is_cluster(&self) -> bool {
+        matches!(self, Self::Cluster(_))
+    }
+
+    /// The URLs to connect to.
+    pub fn urls(&self) -> &[String] {
+        match self {
+            Self::Single(url) => std::slice::from_ref(url),
+            Self::Cluster(nodes) => nodes,
+        }
+    }
+
+    /// Lets the `redis` crate check every URL too (ports, unix paths, db numbers).
+    fn check_with_client(&self) -> Result<(), RedisUrlError> {
+        use redis::IntoConnectionInfo;
+        for url in self.urls() {
+            let info = url
+                .as_str()
+                .into_connection_info()
+                .map_err(|_| RedisUrlError::Invalid)?;
+            if self.is_cluster() && info.redis_settings().db() != 0 {
+                return Err(RedisUrlError::ClusterDatabase);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `[userinfo@]h1:p1,h2:p2[/0]` → one URL per node, each with the shared userinfo.
+fn cluster_nodes(scheme: &str, rest: &str) -> Result<Vec<String>, RedisUrlError> {
+    let (userinfo, hosts) = match rest.rsplit_once('@') {
+        Some((user, hosts)) => (format!("{user}@"), hosts),
+        None => (String::new(), rest),
+    };
+    let hosts = match hosts.split_once('/') {
+        None => hosts,
+        Some((hosts, "" | "0")) => hosts,
+        Some(_) => return Err(RedisUrlError::ClusterDatabase),
+    };
+    hosts
+        .split(',')
+        .enumerate()
+        .map(|(i, host)| {
+            let host = host.trim();
+            let valid = host
+                .rsplit_once(':')
+                .is_some_and(|(h, port)| !h.is_empty() && port.parse::<u16>().is_ok());
+            if valid {
+                Ok(format!("{scheme}://{userinfo}{host}"))
+            } else {
+                Err(RedisUrlError::BadNode(i + 1))
+            }
+        })
+        .collect()
+}
+
+/// `redis://a:1,redis://b:2` → the node URLs, all with one scheme.
+fn node_list(raw: &str) -> Result<Vec<String>, RedisUrlError> {
+    let nodes: Vec<String> = raw.split(',').map(|n| n.trim().to_owned()).collect();
+    let scheme_of = |n: &str| n.split_once("://").map(|(s, _)| s.to_owned());
+    let first = scheme_of(&nodes[0]).ok_or(RedisUrlError::Invalid)?;
+    if first != "redis" && first != "rediss" {
+        return Err(RedisUrlError::UnknownScheme(first));
+    }
+    for (i, node) in nodes.iter().enumerate() {
+        match scheme_of(node) {
+            Some(s) if s == first => {}
+            Some(s) if s == "redis" || s == "rediss" => return Err(RedisUrlError::MixedSchemes),
+            _ => return Err(RedisUrlError::BadNode(i + 1)),
+        }
+    }
+    Ok(nodes)
+}
+
+/// Without credentials, for logs: `redis://host:6379/0` or `cluster (3 seed nodes)`.
+impl fmt::Display for RedisTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Single(url) => f.write_str(&without_userinfo(url)),
+            Self::Cluster(nodes) => {
+                let shown: Vec<String> = nodes.iter().map(|n| without_userinfo(n)).collect();
+                write!(f, "cluster via {}", shown.join(","))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for RedisTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RedisTarget({self})")
+    }
+}
+
+fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((_, host)) => format!("{scheme}://{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(nodes: &[&str]) -> RedisTarget {
+        RedisTarget::Cluster(nodes.iter().map(|n| (*n).to_owned()).collect())
+    }
+
+    #[test]
+    fn one_server_urls_pass_through() {
+        for url in [
+            "redis://127.0.0.1:6379",
+            "redis://cache.internal:6380/2",
+            "rediss://user:secret@redis.example:6380",
+            "redis+unix:///run/redis.sock",
+        ] {
+            assert_eq!(RedisTarget::parse(url), Ok(RedisTarget::Single(url.into())));
+        }
+        assert_eq!(
+            RedisTarget::parse("  redis://h:1 \n"),
+            Ok(RedisTarget::Single("redis://h:1".into()))
+        );
+    }
+
+    #[test]
+    fn a_cluster_url_becomes_one_url_per_node_with_shared_credentials() {
+        assert_eq!(
+            RedisTarget::parse("redis+cluster://10.0.0.1:7000,10.0.0.2:7001"),
+            Ok(cluster(&["redis://10.0.0.1:7000", "redis://10.0.0.2:7001"]))
+        );
+        assert_eq!(
+            RedisTarget::parse("rediss+cluster://:pw@a:7000, b:7001/0"),
+            Ok(cluster(&["rediss://:pw@a:7000", "rediss://:pw@b:7001"]))
+        );
+    }
+
+    #[test]
+    fn a_comma_separated_list_of_urls_is_a_cluster() {
+        assert_eq!(
+            RedisTarget::parse("redis://a:7000,redis://b:7001"),
+            Ok(cluster(&["redis://a:7000", "redis://b:7001"]))
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_refused_with_a_reason() {
+        let err = |raw| RedisTarget::parse(raw).err();
+        assert_eq!(err(""), Some(RedisUrlError::Empty));
+        assert_eq!(err("localhost:6379"), Some(RedisUrlError::Invalid));
+        assert_eq!(
+            err("http://h:1"),
+            Some(RedisUrlError::UnknownScheme("http".into()))
+        );
+        assert_eq!(
+            err("redis+cluster://a:7000,b"),
+            Some(RedisUrlError::BadNode(2))
+        );
+        assert_eq!(
+            err("redis+cluster://a:7000,:7001"),
+            Some(RedisUrlError::BadNode(2))
+        );
+        assert_eq!(
+            err("redis+cluster://a:7000/3"),
+            Some(RedisUrlError::ClusterDatabase)
+        );
+        assert_eq!(
+            err("redis://a:7000/1,redis://b:7001/1"),
+            Some(RedisUrlError::ClusterDatabase)
+        );
+        assert_eq!(
+            err("redis://a:7000,rediss://b:7001"),
+            Some(RedisUrlError::MixedSchemes)
+        );
+        assert_eq!(
+            err("redis://a:7000,b:7001"),
+            Some(RedisUrlError::BadNode(2))
+        );
+        assert_eq!(err("redis://h:notaport"), Some(RedisUrlError::Invalid));
+    }
+
+    #[test]
+    fn errors_and_display_never_show_the_password() {
+        let raw = "redis+cluster://user:hunter2@a:7000,b";
+        let message = RedisTarget::parse(raw).expect_err("bad node").to_string();
+        assert!(!message.contains("hunter2"), "{message}");
+        let target = RedisTarget::parse("rediss://user:hunter2@h:6380/1").expect("valid");
+        assert_eq!(target.to_string(), "rediss://h:6380/1");
+        assert!(!format!("{target:?}").contains("hunter2"));
+        let target = RedisTarget::parse("redis+cluster://:hunter2@a:1,b:2").expect("valid");
+        assert_eq!(target.to_string(), "cluster via redis://a:1,redis://b:2");
+    }
+}

@@ -1,0 +1,272 @@
+//! Real `redis-server` processes for tests, never the machine's shared Redis: each server
+//! gets a free port and its own temp dir, runs with `appendonly yes` and `appendfsync
+//! always` (what docs/operations.md recommends), and is killed when dropped.
+//!
+//! When `redis-server` or `redis-cli` is not on PATH, [`RedisServer::start`] prints a loud
+//! SKIPPED line and returns `None`; with `VANISH_REQUIRE_ALL=1` (CI) it panics instead.
+
+#![allow(dead_code)] // each test binary uses part of this module
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+/// Whether `redis-server` and `redis-cli` can run here; says so loudly when not, and fails
+/// when `VANISH_REQUIRE_ALL=1`.
+pub fn redis_available(what: &str) -> bool {
+    let runs = |bin: &str| {
+        Command::new(bin)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if runs("redis-server") && runs("redis-cli") {
+        return true;
+    }
+    if std::env::var("VANISH_REQUIRE_ALL").as_deref() == Ok("1") {
+        panic!("{what}: redis-server/redis-cli not on PATH and VANISH_REQUIRE_ALL=1");
+    }
+    eprintln!("\n*** SKIPPED {what}: redis-server/redis-cli not on PATH ***\n");
+    false
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// A key prefix no other test uses, so tests can share one Redis.
+pub fn unique_prefix() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "test{}-{}:vanish",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// One `redis-server` child process.
+pub struct RedisServer {
+    port: u16,
+    dir: PathBuf,
+    extra: Vec<String>,
+    child: Option<Child>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl RedisServer {
+    /// A fresh server in a new temp dir; `None` (after a SKIPPED line) without Redis.
+    pub fn start() -> Option<Self> {
+        Self::start_with_args(&[])
+    }
+
+    /// As [`Self::start`], with extra `redis-server` arguments.
+    pub fn start_with_args(extra: &[&str]) -> Option<Self> {
+        if !redis_available("Redis-backed test") {
+            return None;
+        }
+        let temp = tempfile::tempdir().expect("temp dir");
+        let mut server = Self {
+            port: free_port(),
+            dir: temp.path().to_path_buf(),
+            extra: extra.iter().map(|s| (*s).to_owned()).collect(),
+            child: None,
+            _temp: Some(temp),
+        };
+        server.spawn();
+        Some(server)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    fn spawn(&mut self) {
+        let mut command = Command::new("redis-server");
+        command
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .args(["--save", ""])
+            .args(["--appendonly", "yes"])
+            .args(["--appendfsync", "always"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(["--logfile", "redis.log"])
+            .args(&self.extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        self.child = Some(command.spawn().expect("redis-server starts"));
+        self.wait_ready();
+    }
+
+    /// Waits until the server answers PING with PONG (not LOADING).
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if command(self.port, "PING").is_some_and(|r| r.starts_with("+PONG")) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!(
+            "redis-server on port {} not ready; log: {}",
+            self.port,
+            std::fs::read_to_string(self.dir.join("redis.log")).unwrap_or_default()
+        );
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.pid().expect("server running").to_string();
+        let sent = Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill {signal} delivered");
+    }
+
+    /// SIGSTOP: the server hangs with its sockets open (a frozen host).
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// SIGCONT after [`Self::pause`].
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    /// SIGKILL: gone at once, no shutdown; connections are refused afterwards.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts again on the same port and dir, so it reloads its append-only file.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// Runs `redis-cli -p PORT ARGS…` and returns its stdout.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let output = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Sends one inline command and returns the first reply line, or `None` if the server
+/// does not answer within a second.
+fn command(port: u16, line: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    stream.write_all(format!("{line}\r\n").as_bytes()).ok()?;
+    let mut reply = [0u8; 256];
+    let n = stream.read(&mut reply).ok()?;
+    Some(String::from_utf8_lossy(&reply[..n]).into_owned())
+}
+
+/// A local Redis Cluster of three masters and no replicas.
+pub struct RedisCluster {
+    nodes: Vec<RedisServer>,
+}
+
+impl RedisCluster {
+    /// Starts three cluster-enabled servers and joins them with `redis-cli --cluster
+    /// create`; `None` (after a SKIPPED line) without Redis.
+    pub fn start() -> Option<Self> {
+        let mut nodes = Vec::new();
+        for _ in 0..3 {
+            let bus = free_port().to_string();
+            let args = ["--cluster-enabled", "yes", "--cluster-port", &bus];
+            nodes.push(RedisServer::start_with_args(&args)?);
+        }
+        let addrs: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port()))
+            .collect();
+        let created = Command::new("redis-cli")
+            .args(["--cluster", "create"])
+            .args(&addrs)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("redis-cli --cluster create runs");
+        assert!(
+            created.status.success(),
+            "cluster create failed: {}",
+            String::from_utf8_lossy(&created.stdout)
+        );
+        let cluster = Self { nodes };
+        cluster.wait_ok();
+        Some(cluster)
+    }
+
+    fn wait_ok(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for node in &self.nodes {
+            while !node.cli(&["cluster", "info"]).contains("cluster_state:ok") {
+                assert!(Instant::now() < deadline, "cluster did not become ok");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+
+    /// `redis+cluster://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3`.
+    pub fn url(&self) -> String {
+        let nodes: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("127.0.0.1:{}", n.port()))
+            .collect();
+        format!("redis+cluster://{}", nodes.join(","))
+    }
+
+    pub fn nodes(&self) -> &[RedisServer] {
+        &self.nodes
+    }
+}
+
+/// One cluster shared by the tests that run at the same time; it is killed when the last
+/// of them drops its handle (a static would outlive the test process's cleanup and leak
+/// three servers), and the next test starts a new one.
+pub fn shared_cluster() -> Option<Arc<RedisCluster>> {
+    static SHARED: Mutex<Weak<RedisCluster>> = Mutex::new(Weak::new());
+    let mut shared = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(cluster) = shared.upgrade() {
+        return Some(cluster);
+    }
+    let cluster = Arc::new(RedisCluster::start()?);
+    *shared = Arc::downgrade(&cluster);
+    Some(cluster)
+}
