@@ -16,6 +16,7 @@ use crate::store::StoreError;
 pub mod fail_open;
 pub mod limiter;
 pub mod memory;
+pub mod redis;
 
 pub use limiter::{CacheConfig, RateLimiter};
 

@@ -1,0 +1,339 @@
+//! Redis beyond the store contract: the shared rate-limit store, and how the client
+//! behaves when Redis dies, hangs and comes back. Every test runs its own `redis-server`
+//! (see `support::redis`); the store contract itself is `store_conformance.rs`.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use support::redis::{RedisServer, shared_cluster, unique_prefix};
+use vanish_core::id::{SecretId, TokenHash};
+use vanish_core::ratelimit::{Action, Policy, Tally};
+use vanish_server::ratelimit::redis::RedisLimitStore;
+use vanish_server::ratelimit::{ClientKey, LimitStore};
+use vanish_server::store::redis::persistence::assess;
+use vanish_server::store::redis::{Keys, RedisConnection, RedisOptions, RedisStore, RedisTarget};
+use vanish_server::store::{NewRecord, SecretStore, StoreError, Take};
+
+const T0: u64 = 1_800_000_000_000;
+const P: Policy = Policy {
+    window_ms: 1000,
+    create_per_window: 2,
+    read_per_window: 5,
+    abuse_multiplier: 3,
+    ban_ms: 10_000,
+};
+
+fn connect(url: &str, options: RedisOptions) -> RedisConnection {
+    let target = RedisTarget::parse(url).expect("test URL parses");
+    RedisConnection::open(&target, options).expect("client builds")
+}
+
+fn limits(url: &str, prefix: &str) -> RedisLimitStore {
+    let keys = Keys::new(prefix).expect("valid prefix");
+    RedisLimitStore::new(connect(url, RedisOptions::default()), keys)
+}
+
+fn client(n: u8) -> ClientKey {
+    ClientKey(format!("192.0.2.{n}"))
+}
+
+async fn windows_count_per_client_and_action_and_reopen(store: &dyn LimitStore) {
+    let r = store
+        .record(&client(1), Action::Create, 1, T0, &P)
+        .await
+        .expect("record");
+    assert_eq!(
+        r.tally,
+        Tally {
+            count: 1,
+            window_ends_at: T0 + 1000
+        }
+    );
+    let r = store
+        .record(&client(1), Action::Create, 2, T0 + 100, &P)
+        .await
+        .expect("record");
+    assert_eq!(
+        r.tally,
+        Tally {
+            count: 3,
+            window_ends_at: T0 + 1000
+        }
+    );
+    let r = store
+        .record(&client(1), Action::Read, 1, T0 + 100, &P)
+        .await
+        .expect("record");
+    assert_eq!(r.tally.count, 1, "reads are counted apart");
+    let r = store
+        .record(&client(2), Action::Create, 1, T0 + 100, &P)
+        .await
+        .expect("record");
+    assert_eq!(r.tally.count, 1, "clients are counted apart");
+    let r = store
+        .record(&client(1), Action::Create, 1, T0 + 999, &P)
+        .await
+        .expect("record");
+    assert_eq!(
+        r.tally,
+        Tally {
+            count: 4,
+            window_ends_at: T0 + 1000
+        }
+    );
+    let r = store
+        .record(&client(1), Action::Create, 1, T0 + 1000, &P)
+        .await
+        .expect("record");
+    assert_eq!(
+        r.tally,
+        Tally {
+            count: 1,
+            window_ends_at: T0 + 2000
+        },
+        "a new window opens at its end"
+    );
+    assert_eq!(r.banned_until, None);
+}
+
+#[tokio::test]
+async fn redis_windows_count_per_client_and_action_and_reopen() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    windows_count_per_client_and_action_and_reopen(&limits(&redis.url(), &unique_prefix())).await;
+}
+
+#[tokio::test]
+async fn redis_cluster_windows_count_per_client_and_action_and_reopen() {
+    let Some(cluster) = shared_cluster() else {
+        return;
+    };
+    windows_count_per_client_and_action_and_reopen(&limits(&cluster.url(), &unique_prefix())).await;
+}
+
+#[tokio::test]
+async fn a_ban_set_through_one_instance_holds_on_another() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let (a, b) = (limits(&redis.url(), &prefix), limits(&redis.url(), &prefix));
+    // Threshold: 2 creates × 3 = 6 attempts in one window, counted across both instances.
+    let r = a
+        .record(&client(1), Action::Create, 3, T0, &P)
+        .await
+        .expect("record");
+    assert_eq!(r.banned_until, None);
+    let r = b
+        .record(&client(1), Action::Create, 2, T0 + 10, &P)
+        .await
+        .expect("record");
+    assert_eq!((r.tally.count, r.banned_until), (5, None));
+    let r = a
+        .record(&client(1), Action::Create, 1, T0 + 20, &P)
+        .await
+        .expect("record");
+    assert_eq!((r.tally.count, r.banned_until), (6, Some(T0 + 20 + 10_000)));
+    assert_eq!(
+        b.banned_until(&client(1), T0 + 30).await.expect("lookup"),
+        Some(T0 + 10_020)
+    );
+    assert_eq!(
+        b.banned_until(&client(1), T0 + 10_020)
+            .await
+            .expect("lookup"),
+        None,
+        "ends exactly"
+    );
+    assert_eq!(
+        b.banned_until(&client(2), T0 + 30).await.expect("lookup"),
+        None
+    );
+    // Attempts still count while banned, and the ban is reported, not renewed.
+    let r = b
+        .record(&client(1), Action::Read, 1, T0 + 40, &P)
+        .await
+        .expect("record");
+    assert_eq!(r.banned_until, Some(T0 + 10_020));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_attempts_through_two_instances_are_all_counted() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let stores: [Arc<dyn LimitStore>; 2] = [
+        Arc::new(limits(&redis.url(), &prefix)),
+        Arc::new(limits(&redis.url(), &prefix)),
+    ];
+    let policy = Policy {
+        read_per_window: 10_000,
+        ..P
+    };
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = Arc::clone(&stores[i % 2]);
+            tokio::spawn(async move {
+                store
+                    .record(&client(9), Action::Read, 1, T0, &policy)
+                    .await
+                    .expect("record")
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let r = stores[0]
+        .record(&client(9), Action::Read, 1, T0, &policy)
+        .await
+        .expect("record");
+    assert_eq!(r.tally.count, 201);
+}
+
+#[tokio::test]
+async fn client_addresses_never_appear_in_redis_keys() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let store = limits(&redis.url(), "vanish");
+    store
+        .record(&client(7), Action::Create, 100, T0, &P)
+        .await
+        .expect("record");
+    let keys = redis.cli(&["--scan"]);
+    assert!(
+        keys.contains("vanish:rl:{") && keys.contains(":ban"),
+        "{keys}"
+    );
+    assert!(!keys.contains("192.0.2.7"), "{keys}");
+}
+
+fn record(n: u8) -> NewRecord {
+    NewRecord {
+        id: SecretId::from_random([n; 32]),
+        encrypted: format!("ciphertext{n}"),
+        iv: "AAECAwQFBgcICQoL".into(),
+        created_at: T0,
+        expires_at: T0 + 600_000,
+        max_views: 1,
+        manage_hash: TokenHash::of(b"manage"),
+        verifier_hash: None,
+    }
+}
+
+fn store_on(url: &str, options: RedisOptions) -> RedisStore {
+    RedisStore::new(
+        connect(url, options),
+        Keys::new(&unique_prefix()).expect("prefix"),
+    )
+}
+
+/// Retries `ping` until it succeeds, for at most `limit`.
+async fn wait_until_reachable(store: &RedisStore, limit: Duration) -> Duration {
+    let start = Instant::now();
+    while store.ping().await.is_err() {
+        assert!(start.elapsed() < limit, "no reconnect within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    start.elapsed()
+}
+
+#[tokio::test]
+async fn a_killed_redis_fails_fast_and_a_restarted_one_serves_again_with_its_data() {
+    let Some(mut redis) = RedisServer::start() else {
+        return;
+    };
+    let store = store_on(&redis.url(), RedisOptions::default());
+    store.put(record(1)).await.expect("put");
+    store.put(record(2)).await.expect("put");
+    redis.kill();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let failed = store.peek(&record(1).id, T0).await;
+        assert!(failed.is_err(), "a dead Redis is an error");
+        assert!(
+            start.elapsed() < Duration::from_millis(1500),
+            "fails fast: {:?}",
+            start.elapsed()
+        );
+    }
+    redis.restart();
+    wait_until_reachable(&store, Duration::from_secs(5)).await;
+    // The data came back from the append-only file, and the scripts (lost with the
+    // restart) are loaded again transparently.
+    let Take::Revealed(r) = store.take(&record(1).id, None, T0).await.expect("take") else {
+        panic!("acknowledged secret survives a Redis restart")
+    };
+    assert_eq!(r.encrypted, "ciphertext1");
+    assert!(store.peek(&record(2).id, T0).await.expect("peek").is_some());
+}
+
+#[tokio::test]
+async fn a_hung_redis_times_out_instead_of_hanging() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let options = RedisOptions {
+        connect_timeout: Duration::from_millis(300),
+        response_timeout: Duration::from_millis(300),
+    };
+    let store = store_on(&redis.url(), options);
+    store.put(record(1)).await.expect("put");
+    redis.pause();
+    let start = Instant::now();
+    let result = store.peek(&record(1).id, T0).await;
+    let took = start.elapsed();
+    redis.resume();
+    assert!(matches!(result, Err(StoreError::Timeout)), "{result:?}");
+    assert!(
+        took < Duration::from_millis(1000),
+        "bounded by the response timeout: {took:?}"
+    );
+    wait_until_reachable(&store, Duration::from_secs(5)).await;
+    assert!(store.peek(&record(1).id, T0).await.expect("peek").is_some());
+}
+
+#[tokio::test]
+async fn a_store_that_never_reached_redis_starts_and_reports_unready() {
+    let port = support::redis::free_port();
+    let options = RedisOptions::default();
+    let store = store_on(&format!("redis://127.0.0.1:{port}"), options);
+    let start = Instant::now();
+    assert!(store.ping().await.is_err());
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn persistence_settings_are_read_from_every_node() {
+    let Some(weak) =
+        RedisServer::start_with_args(&["--appendonly", "no", "--appendfsync", "everysec"])
+    else {
+        return;
+    };
+    let conn = connect(&weak.url(), RedisOptions::default());
+    let appendonly = conn.config_get("appendonly").await.expect("config get");
+    let appendfsync = conn.config_get("appendfsync").await.expect("config get");
+    assert_eq!(
+        (appendonly.as_slice(), appendfsync.as_slice()),
+        (&["no".to_owned()][..], &["everysec".to_owned()][..])
+    );
+    assert_eq!(assess(&appendonly, &appendfsync).len(), 2);
+
+    let Some(cluster) = shared_cluster() else {
+        return;
+    };
+    let conn = connect(&cluster.url(), RedisOptions::default());
+    let appendonly = conn.config_get("appendonly").await.expect("config get");
+    let appendfsync = conn.config_get("appendfsync").await.expect("config get");
+    assert_eq!(appendonly, ["yes", "yes", "yes"]);
+    assert!(assess(&appendonly, &appendfsync).is_empty());
+}
