@@ -18,6 +18,9 @@ pub async fn run(
 ) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate; the first sweep waits one interval, so starting up
+    // (perhaps while the store is still warming) costs no extra store call.
+    ticks.tick().await;
     loop {
         tokio::select! {
             _ = ticks.tick() => {}

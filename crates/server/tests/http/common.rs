@@ -9,6 +9,7 @@ use tempfile::TempDir;
 use vanish_core::api::{CreateResponse, ErrorBody};
 use vanish_core::clock::ManualClock;
 use vanish_server::server::open_store;
+use vanish_server::store::SecretStore;
 use vanish_server::{Config, Deps, Server};
 
 /// Where every test clock starts: a fixed, realistic instant.
@@ -33,18 +34,23 @@ pub fn test_config() -> Config {
     config
 }
 
-pub async fn spawn_app(mut config: Config) -> TestApp {
+pub async fn spawn_app(config: Config) -> TestApp {
+    spawn_app_with(config, |config| open_store(config).expect("store opens")).await
+}
+
+/// Like [`spawn_app`], with the raw store made by `make_store` (e.g. a faulty wrapper).
+pub async fn spawn_app_with(
+    mut config: Config,
+    make_store: impl FnOnce(&Config) -> Arc<dyn SecretStore>,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     config.addr = "127.0.0.1:0".parse().expect("addr");
     config.data_dir = dir.path().to_path_buf();
     let clock = Arc::new(ManualClock::new(T0));
-    let store = open_store(&config).expect("store opens");
-    let server = Server::start(
-        &config,
-        Deps::new(store, clock.clone()),
-    )
-    .await
-    .expect("server starts");
+    let store = make_store(&config);
+    let server = Server::start(&config, Deps::new(store, clock.clone()))
+        .await
+        .expect("server starts");
     TestApp {
         base: format!("http://{}", server.addr()),
         http: reqwest::Client::new(),
@@ -122,6 +128,28 @@ impl TestApp {
         .await
     }
 
+    /// A circuit breaker's state by name (`closed`, `open`, `half_open`), read directly so
+    /// that looking does not itself call the store.
+    pub fn breaker_state(&self, name: &str) -> String {
+        let server = self.server.as_ref().expect("running");
+        let breaker = server
+            .state()
+            .breakers
+            .iter()
+            .find(|b| b.name() == name)
+            .expect("breaker exists");
+        breaker.state().name().to_owned()
+    }
+
+    /// The readiness body: `{"ready", "breakers": {name: state}}`.
+    pub async fn readiness(&self) -> Value {
+        self.request(Method::GET, "/readyz")
+            .await
+            .json()
+            .await
+            .expect("readyz JSON")
+    }
+
     pub async fn shutdown(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.expect("clean shutdown");
@@ -145,4 +173,24 @@ pub async fn expect_error(response: Response, status: u16, code: &str) -> ErrorB
         request_id.as_ref().and_then(|v| v.to_str().ok())
     );
     body
+}
+
+/// Sends raw bytes on a fresh connection and returns the status code of the response (0 if
+/// the server closed the connection without answering).
+pub async fn raw_request(base: &str, bytes: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(bytes).await.expect("write");
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut response),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&response);
+    text.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
 }

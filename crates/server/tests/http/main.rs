@@ -1,10 +1,16 @@
 //! HTTP API tests: the real server on a real socket (see `common`), one module per concern.
 
 mod common;
+mod faulty_store;
 
 mod bad_input;
+mod breaker;
 mod cors_and_headers;
 mod expiry;
 mod lifecycle;
 mod passphrase;
 mod race;
+mod rate_limits;
+mod request_limits;
+mod single_flight;
+mod slowloris;
