@@ -21,8 +21,18 @@ pub fn free_port() -> u16 {
 
 impl ServerProcess {
     /// Starts `vanish serve` on `port` with its store in `data_dir`, plus `env`, and waits
-    /// until it answers `/healthz`.
+    /// until it answers `/healthz`. Its logs are discarded.
     pub fn start(data_dir: &Path, port: u16, env: &[(&str, &str)]) -> Self {
+        Self::spawn(data_dir, port, env, Stdio::null())
+    }
+
+    /// Like [`ServerProcess::start`], with the server's log (stderr) written to `log`.
+    pub fn start_logged(data_dir: &Path, port: u16, env: &[(&str, &str)], log: &Path) -> Self {
+        let file = std::fs::File::create(log).expect("log file");
+        Self::spawn(data_dir, port, env, Stdio::from(file))
+    }
+
+    fn spawn(data_dir: &Path, port: u16, env: &[(&str, &str)], stderr: Stdio) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_vanish"));
         command
             .arg("serve")
@@ -31,7 +41,7 @@ impl ServerProcess {
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stderr(stderr);
         for (name, value) in env {
             command.env(name, value);
         }
