@@ -10,6 +10,8 @@ use vanish_core::breaker::BreakerConfig;
 use vanish_core::limits::Limits;
 use vanish_core::ratelimit::Policy;
 
+use crate::store::redis::RedisTarget;
+
 /// Settings of `vanish serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -28,6 +30,13 @@ pub struct Config {
         default_value = "./vanish-data"
     )]
     pub data_dir: PathBuf,
+
+    /// Keep secrets, receipts, rate-limit counters and bans in Redis instead of the
+    /// embedded store, so many instances act as one: `redis://host:port[/db]`,
+    /// `rediss://…` (TLS), or a cluster as `redis+cluster://host:port,host:port,…` or a
+    /// comma-separated list of `redis://` node URLs. See docs/operations.md, "Redis".
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
 
     /// Base of the links the UI and CLI print (e.g. https://vanish.example); from the
     /// request's Host header when unset.
@@ -232,7 +241,21 @@ impl Config {
                 &format!("origin {origin:?} must not end with '/'"),
             );
         }
+        self.redis_target()?;
         Ok(())
+    }
+
+    /// The Redis that `REDIS_URL` names, if set. The error never repeats the URL (it may
+    /// hold a password).
+    pub fn redis_target(&self) -> Result<Option<RedisTarget>, ConfigError> {
+        self.redis_url
+            .as_deref()
+            .map(RedisTarget::parse)
+            .transpose()
+            .map_err(|e| ConfigError {
+                variable: "REDIS_URL",
+                problem: e.to_string(),
+            })
     }
 
     /// The create-request bounds.

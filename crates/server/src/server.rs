@@ -23,8 +23,11 @@ use crate::breaker::CircuitBreaker;
 use crate::config::{Config, ConfigError};
 use crate::ratelimit::fail_open::FailOpen;
 use crate::ratelimit::memory::MemoryLimitStore;
+use crate::ratelimit::redis::RedisLimitStore;
 use crate::ratelimit::{CacheConfig, LimitStore, RateLimiter};
 use crate::store::breaker::BreakerStore;
+use crate::store::redis::persistence::warn_if_not_durable;
+use crate::store::redis::{DEFAULT_PREFIX, Keys, RedisConnection, RedisOptions, RedisStore};
 use crate::store::single_flight::SingleFlightStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{SecretStore, StoreError};
@@ -66,9 +69,49 @@ pub struct Server {
     grace: Duration,
 }
 
-/// Opens the store the configuration names: SQLite in `VANISH_DATA_DIR`.
+/// Opens the secret store the configuration names: Redis when `REDIS_URL` is set, else
+/// SQLite in `VANISH_DATA_DIR`.
 pub fn open_store(config: &Config) -> Result<Arc<dyn SecretStore>, StoreError> {
-    Ok(Arc::new(SqliteStore::open(&config.data_dir)?))
+    Ok(open_backends(config)?.0)
+}
+
+/// The [`Deps`] the configuration names: with `REDIS_URL`, Redis keeps the secrets and
+/// (sharing its connection) the rate-limit counters and bans; otherwise SQLite keeps the
+/// secrets and limits stay in process.
+pub fn open_deps(config: &Config, clock: Arc<dyn Clock>) -> Result<Deps, StoreError> {
+    let (store, shared_limits) = open_backends(config)?;
+    Ok(Deps {
+        store,
+        shared_limits,
+        clock,
+    })
+}
+
+type OpenedBackends = (Arc<dyn SecretStore>, Option<Arc<dyn LimitStore>>);
+
+fn open_backends(config: &Config) -> Result<OpenedBackends, StoreError> {
+    let target = config
+        .redis_target()
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    let Some(target) = target else {
+        return Ok((Arc::new(SqliteStore::open(&config.data_dir)?), None));
+    };
+    // The Redis client gives up when the breaker would, so a hung Redis costs one
+    // operation timeout, never more.
+    let op_timeout = Duration::from_millis(config.circuit_breaker_timeout_ms.max(1));
+    let options = RedisOptions {
+        connect_timeout: op_timeout.min(Duration::from_secs(1)),
+        response_timeout: op_timeout,
+    };
+    let conn = RedisConnection::open(&target, options)?;
+    let keys = Keys::new(DEFAULT_PREFIX)?;
+    tracing::info!(redis = %target, "secrets, rate limits and bans are kept in Redis");
+    tokio::spawn(warn_if_not_durable(conn.clone()));
+    let limits = RedisLimitStore::new(conn.clone(), keys.clone());
+    Ok((
+        Arc::new(RedisStore::new(conn, keys)),
+        Some(Arc::new(limits)),
+    ))
 }
 
 /// Puts the backends behind their breakers, single-flight and decision cache.

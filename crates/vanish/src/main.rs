@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use vanish_server::{Config, Deps, Server, clock::SystemClock, server, telemetry};
+use vanish_server::{Config, Server, clock::SystemClock, server, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -69,12 +69,8 @@ fn serve(config: Config) -> ExitCode {
 
 async fn run_server(config: Config) -> anyhow::Result<()> {
     config.validate()?;
-    let store = server::open_store(&config)?;
-    let running = Server::start(
-        &config,
-        Deps::new(store, Arc::new(SystemClock)),
-    )
-    .await?;
+    let deps = server::open_deps(&config, Arc::new(SystemClock))?;
+    let running = Server::start(&config, deps).await?;
     server::shutdown_signal().await;
     tracing::info!("shutting down");
     running.shutdown().await?;
