@@ -472,11 +472,12 @@ fn a_failed_get_leaves_no_output_file_behind() -> TestResult {
 }
 
 #[test]
-#[ignore = "needs the server's rate limiter (RATE_LIMIT_CREATE_PER_WINDOW); un-ignore when it lands"]
 fn a_client_over_its_create_limit_is_rate_limited_then_banned() -> TestResult {
     let server = TestServer::start_with(&[
         ("RATE_LIMIT_CREATE_PER_WINDOW", "1"),
         ("ABUSE_THRESHOLD_MULTIPLIER", "3"),
+        // Denials are cached for this long; each CLI run is a new process, well apart.
+        ("CACHE_RATE_LIMIT_TTL_MS", "1"),
     ])?;
     let mut codes = Vec::new();
     for _ in 0..6 {
