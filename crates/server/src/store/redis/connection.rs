@@ -152,10 +152,21 @@ fn text(value: Value) -> Option<String> {
     }
 }
 
+/// After Redis comes back, a `ConnectionManager` still holds the refused attempt from
+/// the outage: the next call gets that error at once and only then starts a reconnect.
+/// A refused connection means the command was never sent, so one retry (which waits for
+/// the fresh connection) is safe even for scripts that mutate, and it spares the circuit
+/// breaker's half-open probe a certain failure. Any other error is returned as is: a
+/// dropped connection may have run the command.
 impl ConnectionLike for RedisConnection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         match &mut self.inner {
-            Inner::Single(conn) => conn.req_packed_command(cmd),
+            Inner::Single(conn) => Box::pin(async move {
+                match conn.req_packed_command(cmd).await {
+                    Err(e) if e.is_connection_refusal() => conn.req_packed_command(cmd).await,
+                    result => result,
+                }
+            }),
             Inner::Cluster(conn) => conn.req_packed_command(cmd),
         }
     }
@@ -167,7 +178,14 @@ impl ConnectionLike for RedisConnection {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         match &mut self.inner {
-            Inner::Single(conn) => conn.req_packed_commands(cmd, offset, count),
+            Inner::Single(conn) => Box::pin(async move {
+                match conn.req_packed_commands(cmd, offset, count).await {
+                    Err(e) if e.is_connection_refusal() => {
+                        conn.req_packed_commands(cmd, offset, count).await
+                    }
+                    result => result,
+                }
+            }),
             Inner::Cluster(conn) => conn.req_packed_commands(cmd, offset, count),
         }
     }
