@@ -15,8 +15,8 @@ use ipnet::IpNet;
 use crate::breaker::CircuitBreaker;
 use crate::config::Config;
 use crate::pipeline::{
-    access_log, catch_panic, client_ip, cors, rate_limit, request_id, request_limits, security_headers, timeout,
-    timing,
+    access_log, catch_panic, client_ip, cors, rate_limit, request_id, request_limits,
+    security_headers, timeout, timing,
 };
 use crate::ratelimit::RateLimiter;
 use crate::routes::{self, ui::Ui};
@@ -79,7 +79,12 @@ impl AppState {
             trusted_proxies: config.trusted_networks().into(),
             log_client_ip: config.log_client_ip,
             public_url: config.public_url.as_deref().map(origin_of).map(Arc::from),
-            allowed_origins: config.allowed_origins.iter().filter(|o| !o.is_empty()).cloned().collect(),
+            allowed_origins: config
+                .allowed_origins
+                .iter()
+                .filter(|o| !o.is_empty())
+                .cloned()
+                .collect(),
             security_contact: Arc::from(config.security_contact.as_str()),
             ui: config.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir),
             lifecycle: Arc::new(Lifecycle::default()),

@@ -113,7 +113,12 @@ pub struct Config {
     pub rate_limit_max_clients: u64,
 
     /// CIDRs of proxies whose X-Forwarded-For / CF-Connecting-IP is believed, comma separated.
-    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', default_value = "")]
+    #[arg(
+        long,
+        env = "TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = ""
+    )]
     pub trusted_proxies: Vec<String>,
 
     /// Consecutive store failures that open a circuit.
@@ -129,7 +134,11 @@ pub struct Config {
     pub circuit_breaker_timeout_ms: u64,
 
     /// Time an open circuit waits before letting probes through.
-    #[arg(long, env = "CIRCUIT_BREAKER_RESET_TIMEOUT_MS", default_value_t = 60_000)]
+    #[arg(
+        long,
+        env = "CIRCUIT_BREAKER_RESET_TIMEOUT_MS",
+        default_value_t = 60_000
+    )]
     pub circuit_breaker_reset_timeout_ms: u64,
 
     /// How long rate-limit and ban decisions are cached.
@@ -215,8 +224,13 @@ impl Config {
         if self.max_views == 0 {
             return fail("MAX_VIEWS", "must be at least 1");
         }
-        if self.circuit_breaker_failure_threshold == 0 || self.circuit_breaker_success_threshold == 0 {
-            return fail("CIRCUIT_BREAKER_FAILURE_THRESHOLD", "thresholds must be at least 1");
+        if self.circuit_breaker_failure_threshold == 0
+            || self.circuit_breaker_success_threshold == 0
+        {
+            return fail(
+                "CIRCUIT_BREAKER_FAILURE_THRESHOLD",
+                "thresholds must be at least 1",
+            );
         }
         if self.rate_limit_window_ms == 0 {
             return fail("RATE_LIMIT_WINDOW_MS", "must be above 0");
@@ -224,8 +238,15 @@ impl Config {
         if self.abuse_threshold_multiplier == 0 {
             return fail("ABUSE_THRESHOLD_MULTIPLIER", "must be at least 1");
         }
-        if let Some(bad) = self.trusted_proxies.iter().find(|p| !p.is_empty() && parse_cidr(p).is_none()) {
-            return fail("TRUSTED_PROXIES", &format!("{bad:?} is not an IP address or CIDR"));
+        if let Some(bad) = self
+            .trusted_proxies
+            .iter()
+            .find(|p| !p.is_empty() && parse_cidr(p).is_none())
+        {
+            return fail(
+                "TRUSTED_PROXIES",
+                &format!("{bad:?} is not an IP address or CIDR"),
+            );
         }
         if self.sweep_interval_ms == 0 {
             return fail("SWEEP_INTERVAL_MS", "must be above 0");
@@ -290,7 +311,10 @@ impl Config {
 
     /// The trusted proxy networks, parsed (validated by [`Config::validate`]).
     pub fn trusted_networks(&self) -> Vec<IpNet> {
-        self.trusted_proxies.iter().filter_map(|p| parse_cidr(p)).collect()
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| parse_cidr(p))
+            .collect()
     }
 
     /// Defaults, as if `vanish serve` ran with no flags and no environment; for tests
@@ -309,5 +333,7 @@ impl Config {
 /// A CIDR (`10.0.0.0/8`) or a bare address (a /32 or /128).
 fn parse_cidr(text: &str) -> Option<IpNet> {
     let text = text.trim();
-    text.parse::<IpNet>().ok().or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }

@@ -45,7 +45,11 @@ pub struct Deps {
 impl Deps {
     /// A store and a clock, limits in process.
     pub fn new(store: Arc<dyn SecretStore>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, shared_limits: None, clock }
+        Self {
+            store,
+            shared_limits: None,
+            clock,
+        }
     }
 }
 
@@ -56,7 +60,10 @@ pub enum StartError {
     #[error("cannot open the store: {0}")]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A running server.
@@ -117,10 +124,21 @@ fn open_backends(config: &Config) -> Result<OpenedBackends, StoreError> {
 /// Puts the backends behind their breakers, single-flight and decision cache.
 pub fn wire(config: &Config, deps: Deps) -> Backends {
     let timeout = Duration::from_millis(config.circuit_breaker_timeout_ms);
-    let breaker = |name| Arc::new(CircuitBreaker::new(name, config.breaker(), timeout, Arc::clone(&deps.clock)));
+    let breaker = |name| {
+        Arc::new(CircuitBreaker::new(
+            name,
+            config.breaker(),
+            timeout,
+            Arc::clone(&deps.clock),
+        ))
+    };
     let secrets_breaker = breaker("secrets");
-    let store: Arc<dyn SecretStore> = Arc::new(BreakerStore::new(deps.store, Arc::clone(&secrets_breaker)));
-    let store = Arc::new(SingleFlightStore::new(store, Duration::from_millis(config.dedup_window_ms)));
+    let store: Arc<dyn SecretStore> =
+        Arc::new(BreakerStore::new(deps.store, Arc::clone(&secrets_breaker)));
+    let store = Arc::new(SingleFlightStore::new(
+        store,
+        Duration::from_millis(config.dedup_window_ms),
+    ));
     let local = MemoryLimitStore::new(config.rate_limit_max_clients);
     let mut breakers = vec![secrets_breaker];
     let limit_store: Arc<dyn LimitStore> = match deps.shared_limits {
@@ -131,9 +149,16 @@ pub fn wire(config: &Config, deps: Deps) -> Backends {
         }
         None => Arc::new(local),
     };
-    let cache = CacheConfig { ttl_ms: config.cache_rate_limit_ttl_ms, max_entries: config.cache_max_size };
+    let cache = CacheConfig {
+        ttl_ms: config.cache_rate_limit_ttl_ms,
+        max_entries: config.cache_max_size,
+    };
     let limiter = Arc::new(RateLimiter::new(config.rate_policy(), limit_store, cache));
-    Backends { store, limiter, breakers }
+    Backends {
+        store,
+        limiter,
+        breakers,
+    }
 }
 
 impl Server {
@@ -142,13 +167,24 @@ impl Server {
         config.validate()?;
         let listener = TcpListener::bind(config.addr)
             .await
-            .map_err(|source| StartError::Bind { addr: config.addr, source })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.addr, source })?;
+            .map_err(|source| StartError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
         let clock = Arc::clone(&deps.clock);
         let state = AppState::new(config, wire(config, deps), clock);
         let (stop, stopped) = watch::channel(false);
         let header_timeout = Duration::from_millis(config.header_read_timeout_ms);
-        let serving = tokio::spawn(accept_loop(listener, app::router(state.clone()), header_timeout, stopped.clone()));
+        let serving = tokio::spawn(accept_loop(
+            listener,
+            app::router(state.clone()),
+            header_timeout,
+            stopped.clone(),
+        ));
         let mut background = vec![tokio::spawn(sweeper::run(
             Arc::clone(&state.store),
             Arc::clone(&state.clock),
@@ -165,7 +201,14 @@ impl Server {
             )));
         }
         tracing::info!(%addr, "vanish is listening");
-        Ok(Self { addr, state, stop, serving, background, grace: Duration::from_millis(config.shutdown_grace_ms) })
+        Ok(Self {
+            addr,
+            state,
+            stop,
+            serving,
+            background,
+            grace: Duration::from_millis(config.shutdown_grace_ms),
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -197,10 +240,16 @@ impl Server {
 }
 
 /// Accepts connections until `stop`, then waits for open connections to finish.
-async fn accept_loop(listener: TcpListener, app: Router, header_timeout: Duration, mut stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -214,11 +263,14 @@ async fn accept_loop(listener: TcpListener, app: Router, header_timeout: Duratio
             },
             _ = stop.changed() => break,
         };
-        let service = app.clone().map_request(move |mut req: Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req
-        });
-        let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let service = app
+            .clone()
+            .map_request(move |mut req: Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            });
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // Errors here are client-side (reset, timeout); nothing to answer.

@@ -66,7 +66,10 @@ where
     {
         let result = {
             let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
-            match flights.get(&key).filter(|f| f.started.elapsed() < self.window) {
+            match flights
+                .get(&key)
+                .filter(|f| f.started.elapsed() < self.window)
+            {
                 Some(flight) => {
                     self.merged.fetch_add(1, Ordering::Relaxed);
                     flight.result.clone()
@@ -85,8 +88,17 @@ where
                         }
                         value
                     });
-                    let result = async move { task.await.unwrap_or(on_panic) }.boxed().shared();
-                    flights.insert(key, Flight { serial, started: Instant::now(), result: result.clone() });
+                    let result = async move { task.await.unwrap_or(on_panic) }
+                        .boxed()
+                        .shared();
+                    flights.insert(
+                        key,
+                        Flight {
+                            serial,
+                            started: Instant::now(),
+                            result: result.clone(),
+                        },
+                    );
                     result
                 }
             }

@@ -16,11 +16,25 @@ use crate::app::AppState;
 pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().as_str().to_owned();
-    let route = req.extensions().get::<MatchedPath>().map_or("<unmatched>".to_owned(), |m| m.as_str().to_owned());
-    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    let [cf_ray, cf_ipcountry, user_agent] = ["cf-ray", "cf-ipcountry", "user-agent"]
-        .map(|name| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned));
-    let client_ip = app.log_client_ip.then(|| req.extensions().get::<ClientIp>().map(|c| c.0.to_string())).flatten();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("<unmatched>".to_owned(), |m| m.as_str().to_owned());
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let [cf_ray, cf_ipcountry, user_agent] = ["cf-ray", "cf-ipcountry", "user-agent"].map(|name| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let client_ip = app
+        .log_client_ip
+        .then(|| req.extensions().get::<ClientIp>().map(|c| c.0.to_string()))
+        .flatten();
 
     let response = next.run(req).await;
 

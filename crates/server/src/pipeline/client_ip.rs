@@ -36,7 +36,10 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr
     if !is_trusted(&canonical(peer)) {
         return canonical(peer);
     }
-    let cf = headers.get("cf-connecting-ip").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    let cf = headers
+        .get("cf-connecting-ip")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
     if let Some(ip) = cf {
         return canonical(ip);
     }
@@ -98,24 +101,42 @@ mod tests {
 
     #[test]
     fn untrusted_peers_cannot_spoof() {
-        let h = headers(&[("x-forwarded-for", "1.1.1.1"), ("cf-connecting-ip", "2.2.2.2")]);
+        let h = headers(&[
+            ("x-forwarded-for", "1.1.1.1"),
+            ("cf-connecting-ip", "2.2.2.2"),
+        ]);
         assert_eq!(client_ip(ip("203.0.113.9"), &h, &[]), ip("203.0.113.9"));
     }
 
     #[test]
     fn behind_trusted_proxies_the_rightmost_untrusted_address_wins() {
         let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().expect("cidr")];
-        let h = headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.4"), ("x-forwarded-for", "10.1.1.1")]);
+        let h = headers(&[
+            ("x-forwarded-for", "6.6.6.6, 198.51.100.4"),
+            ("x-forwarded-for", "10.1.1.1"),
+        ]);
         assert_eq!(client_ip(ip("10.0.0.1"), &h, &trusted), ip("198.51.100.4"));
-        let cf = headers(&[("cf-connecting-ip", "198.51.100.7"), ("x-forwarded-for", "6.6.6.6")]);
+        let cf = headers(&[
+            ("cf-connecting-ip", "198.51.100.7"),
+            ("x-forwarded-for", "6.6.6.6"),
+        ]);
         assert_eq!(client_ip(ip("10.0.0.1"), &cf, &trusted), ip("198.51.100.7"));
-        assert_eq!(client_ip(ip("10.0.0.1"), &HeaderMap::new(), &trusted), ip("10.0.0.1"));
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.1")
+        );
     }
 
     #[test]
     fn ipv6_clients_are_keyed_by_their_64() {
-        assert_eq!(client_key(ip("2001:db8:1:2:aaaa::1")), client_key(ip("2001:db8:1:2:bbbb::9")));
-        assert_ne!(client_key(ip("2001:db8:1:2::1")), client_key(ip("2001:db8:1:3::1")));
+        assert_eq!(
+            client_key(ip("2001:db8:1:2:aaaa::1")),
+            client_key(ip("2001:db8:1:2:bbbb::9"))
+        );
+        assert_ne!(
+            client_key(ip("2001:db8:1:2::1")),
+            client_key(ip("2001:db8:1:3::1"))
+        );
         assert_eq!(client_key(ip("2001:db8:1:2::1")).0, "2001:db8:1:2::/64");
         assert_eq!(canonical(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
     }

@@ -18,7 +18,10 @@ use crate::ratelimit::ClientKey;
 const HEALTH_ROUTES: &[&str] = &["/api/health", "/healthz", "/readyz"];
 
 pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     let Some(client) = req.extensions().get::<ClientKey>().cloned() else {
         return next.run(req).await;
     };
@@ -43,7 +46,9 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
     };
     for (name, value) in ratelimit::headers(decision, app.limiter.policy().window_ms, now) {
         if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(HeaderName::from_static(name), value);
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), value);
         }
     }
     response
@@ -59,7 +64,9 @@ fn action_for(method: &Method, route: Option<&str>) -> Option<Action> {
 }
 
 fn banned(until: u64, now: u64) -> Response {
-    ApiError::new(ErrorCode::Banned).with_retry_after(ratelimit::seconds_until(until, now)).into_response()
+    ApiError::new(ErrorCode::Banned)
+        .with_retry_after(ratelimit::seconds_until(until, now))
+        .into_response()
 }
 
 #[cfg(test)]
@@ -68,10 +75,22 @@ mod tests {
 
     #[test]
     fn creates_and_reads_spend_their_own_budgets() {
-        assert_eq!(action_for(&Method::POST, Some("/api/secrets")), Some(Action::Create));
-        assert_eq!(action_for(&Method::GET, Some("/api/secrets/{id}")), Some(Action::Read));
-        assert_eq!(action_for(&Method::HEAD, Some("/api/secrets/{id}/meta")), Some(Action::Read));
-        assert_eq!(action_for(&Method::POST, Some("/api/secrets/{id}/burn")), Some(Action::Read));
+        assert_eq!(
+            action_for(&Method::POST, Some("/api/secrets")),
+            Some(Action::Create)
+        );
+        assert_eq!(
+            action_for(&Method::GET, Some("/api/secrets/{id}")),
+            Some(Action::Read)
+        );
+        assert_eq!(
+            action_for(&Method::HEAD, Some("/api/secrets/{id}/meta")),
+            Some(Action::Read)
+        );
+        assert_eq!(
+            action_for(&Method::POST, Some("/api/secrets/{id}/burn")),
+            Some(Action::Read)
+        );
         assert_eq!(action_for(&Method::GET, Some("/")), None);
         assert_eq!(action_for(&Method::GET, None), None);
     }

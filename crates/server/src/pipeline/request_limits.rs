@@ -33,7 +33,10 @@ fn check(app: &AppState, req: &Request) -> Result<(), ApiError> {
     if header_bytes(req.headers()) > app.request_limits.max_header_size {
         return Err(ApiError::new(ErrorCode::HeadersTooLarge));
     }
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|len| len > app.max_request_size as u64) {
         return Err(ApiError::new(ErrorCode::PayloadTooLarge));
     }
@@ -42,5 +45,8 @@ fn check(app: &AppState, req: &Request) -> Result<(), ApiError> {
 
 /// Header bytes as sent: `name: value\r\n` for each.
 pub fn header_bytes(headers: &HeaderMap) -> usize {
-    headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum()
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum()
 }

@@ -31,8 +31,11 @@ async fn live() -> &'static str {
 }
 
 async fn ready(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
-    let breakers: serde_json::Map<String, Value> =
-        app.breakers.iter().map(|b| (b.name().to_owned(), json!(b.state().name()))).collect();
+    let breakers: serde_json::Map<String, Value> = app
+        .breakers
+        .iter()
+        .map(|b| (b.name().to_owned(), json!(b.state().name())))
+        .collect();
     let reason = if app.lifecycle.is_shutting_down() {
         Some("shutting down")
     } else {
@@ -43,7 +46,10 @@ async fn ready(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
         }
     };
     match reason {
-        None => (StatusCode::OK, Json(json!({ "ready": true, "breakers": breakers }))),
+        None => (
+            StatusCode::OK,
+            Json(json!({ "ready": true, "breakers": breakers })),
+        ),
         Some(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "ready": false, "reason": reason, "breakers": breakers })),

@@ -21,7 +21,10 @@ pub struct SingleFlightStore {
 impl SingleFlightStore {
     /// `window` is how long one lookup may be joined (`DEDUP_WINDOW_MS`).
     pub fn new(inner: Arc<dyn SecretStore>, window: std::time::Duration) -> Self {
-        Self { inner, peeks: SingleFlight::new(window) }
+        Self {
+            inner,
+            peeks: SingleFlight::new(window),
+        }
     }
 
     /// Lookups served by another caller's flight so far.

@@ -31,7 +31,9 @@ pub struct Metrics {
 impl Metrics {
     pub fn record_request(&self, method: &str, status: u16, duration_ms: f64) {
         let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
-        *w.by_method_status.entry((method.to_owned(), status)).or_default() += 1;
+        *w.by_method_status
+            .entry((method.to_owned(), status))
+            .or_default() += 1;
         if w.count == 0 || duration_ms < w.min_ms {
             w.min_ms = duration_ms;
         }

@@ -14,7 +14,12 @@ use vanish_core::headers::rfc3339_utc;
 use super::Metrics;
 use super::metrics::Window;
 
-pub async fn run_summary(metrics: Arc<Metrics>, clock: Arc<dyn Clock>, every: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run_summary(
+    metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut ticks = tokio::time::interval(every);
     ticks.tick().await;
     loop {
@@ -34,7 +39,11 @@ pub fn summary_line(w: &Window, every: Duration, now_ms: u64) -> Value {
         .iter()
         .map(|((method, status), count)| (format!("{method} {status}"), json!(count)))
         .collect();
-    let (avg, min) = if w.count == 0 { (0.0, 0.0) } else { (w.total_ms / w.count as f64, w.min_ms) };
+    let (avg, min) = if w.count == 0 {
+        (0.0, 0.0)
+    } else {
+        (w.total_ms / w.count as f64, w.min_ms)
+    };
     json!({
         "timestamp": rfc3339_utc(now_ms),
         "level": "metric",
