@@ -17,7 +17,7 @@ const CYCLES: usize = 20;
 const WORKERS: usize = 6;
 
 /// What the clients were told, and what they only tried.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Ledger {
     /// Acknowledged creates (201 received): id → ciphertext.
     created: HashMap<String, String>,
@@ -126,11 +126,8 @@ async fn sigkill_under_load_loses_no_acknowledged_write() -> anyhow::Result<()> 
     let (mut total_intact, mut total_revealed) = (0, 0);
     for cycle in 0..CYCLES {
         let server = ServerProcess::start(dir.path(), free_port(), &[]);
-        {
-            let snapshot = ledger.lock().expect("ledger");
-            let (intact, revealed) = verify(&server.base, &snapshot).await?;
-            (total_intact, total_revealed) = (intact, revealed);
-        }
+        let snapshot = ledger.lock().expect("ledger").clone();
+        (total_intact, total_revealed) = verify(&server.base, &snapshot).await?;
         let workers: Vec<_> = (0..WORKERS)
             .map(|w| tokio::spawn(worker(server.base.clone(), Arc::clone(&ledger), w)))
             .collect();
@@ -145,7 +142,7 @@ async fn sigkill_under_load_loses_no_acknowledged_write() -> anyhow::Result<()> 
         );
     }
     let server = ServerProcess::start(dir.path(), free_port(), &[]);
-    let snapshot = ledger.lock().expect("ledger");
+    let snapshot = ledger.lock().expect("ledger").clone();
     let (intact, revealed) = verify(&server.base, &snapshot).await?;
     assert!(intact >= total_intact && revealed >= total_revealed);
     assert!(
