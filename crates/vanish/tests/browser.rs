@@ -18,7 +18,10 @@ fn web_ui_tests_pass_in_headless_chromium() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     eprintln!("{stderr}");
-    assert!(output.status.success(), "web UI tests failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "web UI tests failed:\n{stdout}\n{stderr}"
+    );
     // node's runner ends with "# fail 0"; make sure tests really ran.
     assert!(stdout.contains("# fail 0"), "no test summary:\n{stdout}");
     assert!(!stdout.contains("# pass 0\n"), "no web test ran:\n{stdout}");

@@ -219,4 +219,22 @@ mod tests {
             None
         );
     }
+
+    #[tokio::test]
+    async fn memory_stays_bounded_under_a_flood_of_distinct_clients() {
+        let store = MemoryLimitStore::new(500);
+        for n in 0..20_000u32 {
+            let flooder = ClientKey(format!("flood-{n}"));
+            store
+                .record(&flooder, Action::Read, 1, 0, &P)
+                .await
+                .expect("record");
+        }
+        store.entries.run_pending_tasks();
+        assert!(
+            store.entries.entry_count() <= 500,
+            "{} entries kept",
+            store.entries.entry_count()
+        );
+    }
 }
