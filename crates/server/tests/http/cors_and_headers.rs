@@ -78,6 +78,8 @@ async fn every_response_carries_security_headers_and_api_is_never_cached() -> an
         "/api/nope",
         "/healthz",
         "/",
+        "/app.css",
+        "/missing.png",
     ] {
         let response = app.request(Method::GET, path).await;
         for (name, value) in SECURITY_HEADERS {
