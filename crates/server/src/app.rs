@@ -21,6 +21,7 @@ use crate::pipeline::{
 use crate::ratelimit::RateLimiter;
 use crate::routes::{self, ui::Ui};
 use crate::store::SecretStore;
+use crate::store::single_flight::SingleFlightStore;
 use crate::telemetry::Metrics;
 
 /// Everything handlers and middleware need, shared by all requests.
@@ -33,6 +34,11 @@ pub struct AppState {
     pub breakers: Arc<[Arc<CircuitBreaker>]>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
+    pub single_flight: Arc<SingleFlightStore>,
+    /// Bearer token `/metrics` requires, when set.
+    pub metrics_token: Option<Arc<str>>,
+    /// `/metrics` has its own listener (`METRICS_ADDR`) and is not on the main one.
+    pub metrics_elsewhere: bool,
     pub limits: Limits,
     pub request_limits: RequestLimits,
     pub max_request_size: usize,
@@ -57,6 +63,9 @@ pub struct RequestLimits {
 /// The backends a state is built on, already wrapped (see `server::wire`).
 pub struct Backends {
     pub store: Arc<dyn SecretStore>,
+    /// The same store, typed, for its merge count.
+    pub single_flight: Arc<SingleFlightStore>,
+    pub metrics: Arc<Metrics>,
     pub limiter: Arc<RateLimiter>,
     pub breakers: Vec<Arc<CircuitBreaker>>,
 }
@@ -68,7 +77,10 @@ impl AppState {
             limiter: backends.limiter,
             breakers: backends.breakers.into(),
             clock,
-            metrics: Arc::new(Metrics::default()),
+            metrics: backends.metrics,
+            single_flight: backends.single_flight,
+            metrics_token: config.metrics_token.clone().map(Arc::from),
+            metrics_elsewhere: config.metrics_addr.is_some(),
             limits: config.limits(),
             request_limits: RequestLimits {
                 max_url_length: config.max_url_length,

@@ -5,12 +5,13 @@
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use vanish_core::breaker::{Admission, Breaker, BreakerConfig, BreakerState};
 use vanish_core::clock::Clock;
 
 use crate::store::StoreError;
+use crate::telemetry::Metrics;
 
 pub struct CircuitBreaker {
     name: &'static str,
@@ -18,6 +19,7 @@ pub struct CircuitBreaker {
     state: Mutex<Breaker>,
     clock: Arc<dyn Clock>,
     timeout: Duration,
+    metrics: Arc<Metrics>,
 }
 
 impl CircuitBreaker {
@@ -26,12 +28,14 @@ impl CircuitBreaker {
         config: BreakerConfig,
         timeout: Duration,
         clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             name,
             state: Mutex::new(Breaker::new(config)),
             clock,
             timeout,
+            metrics,
         }
     }
 
@@ -53,10 +57,12 @@ impl CircuitBreaker {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `call` if the circuit admits it, under the operation timeout, and records the
-    /// outcome. Only backend failures count: a call's answer (found or not) is a success.
+    /// Runs `call` (the store operation `op`) if the circuit admits it, under the operation
+    /// timeout, and records the outcome and its latency. Only backend failures count: a
+    /// call's answer (found or not) is a success.
     pub async fn call<T>(
         &self,
+        op: &'static str,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
         let now = self.clock.now_ms();
@@ -69,11 +75,15 @@ impl CircuitBreaker {
             breaker: self,
             settled: false,
         };
+        let started = Instant::now();
         let outcome = match tokio::time::timeout(self.timeout, call).await {
             Ok(result) => result,
             Err(_) => Err(StoreError::Timeout),
         };
         pending.settled = true;
+        let seconds = started.elapsed().as_secs_f64();
+        self.metrics
+            .record_store_op(self.name, op, outcome.is_ok(), seconds);
         let before = self.state();
         match &outcome {
             Ok(_) => self.lock().on_success(),

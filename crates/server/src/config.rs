@@ -165,6 +165,16 @@ pub struct Config {
     #[arg(long, env = "LOG_CLIENT_IP", default_value_t = false, action = clap::ArgAction::Set)]
     pub log_client_ip: bool,
 
+    /// Bearer token required to read `/metrics`; unset leaves it open (it holds no
+    /// secret material, ids or IPs).
+    #[arg(long, env = "METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+
+    /// Serve `/metrics` on this separate address (e.g. a private interface) instead of the
+    /// main listener.
+    #[arg(long, env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Seconds between `"level":"metric"` summary lines; 0 turns them off.
     #[arg(long, env = "METRICS_LOG_INTERVAL_S", default_value_t = 60)]
     pub metrics_log_interval_s: u64,

@@ -31,7 +31,8 @@ use crate::store::redis::{DEFAULT_PREFIX, Keys, RedisConnection, RedisOptions, R
 use crate::store::single_flight::SingleFlightStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{SecretStore, StoreError};
-use crate::{sweeper, telemetry};
+use crate::telemetry::Metrics;
+use crate::{routes, sweeper, telemetry};
 
 /// What a server is built from besides its configuration; tests swap these.
 pub struct Deps {
@@ -69,6 +70,7 @@ pub enum StartError {
 /// A running server.
 pub struct Server {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     state: AppState,
     stop: watch::Sender<bool>,
     serving: JoinHandle<()>,
@@ -124,18 +126,20 @@ fn open_backends(config: &Config) -> Result<OpenedBackends, StoreError> {
 /// Puts the backends behind their breakers, single-flight and decision cache.
 pub fn wire(config: &Config, deps: Deps) -> Backends {
     let timeout = Duration::from_millis(config.circuit_breaker_timeout_ms);
+    let metrics = Arc::new(Metrics::default());
     let breaker = |name| {
         Arc::new(CircuitBreaker::new(
             name,
             config.breaker(),
             timeout,
             Arc::clone(&deps.clock),
+            Arc::clone(&metrics),
         ))
     };
     let secrets_breaker = breaker("secrets");
     let store: Arc<dyn SecretStore> =
         Arc::new(BreakerStore::new(deps.store, Arc::clone(&secrets_breaker)));
-    let store = Arc::new(SingleFlightStore::new(
+    let single_flight = Arc::new(SingleFlightStore::new(
         store,
         Duration::from_millis(config.dedup_window_ms),
     ));
@@ -155,9 +159,11 @@ pub fn wire(config: &Config, deps: Deps) -> Backends {
     };
     let limiter = Arc::new(RateLimiter::new(config.rate_policy(), limit_store, cache));
     Backends {
-        store,
+        store: Arc::clone(&single_flight) as Arc<dyn SecretStore>,
+        single_flight,
         limiter,
         breakers,
+        metrics,
     }
 }
 
@@ -165,16 +171,11 @@ impl Server {
     /// Binds `config.addr` and starts serving.
     pub async fn start(config: &Config, deps: Deps) -> Result<Self, StartError> {
         config.validate()?;
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.addr,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: config.addr,
-            source,
-        })?;
+        let (listener, addr) = bind(config.addr).await?;
+        let metrics_listener = match config.metrics_addr {
+            Some(metrics_addr) => Some(bind(metrics_addr).await?),
+            None => None,
+        };
         let clock = Arc::clone(&deps.clock);
         let state = AppState::new(config, wire(config, deps), clock);
         let (stop, stopped) = watch::channel(false);
@@ -186,11 +187,21 @@ impl Server {
             stopped.clone(),
         ));
         let mut background = vec![tokio::spawn(sweeper::run(
-            Arc::clone(&state.store),
-            Arc::clone(&state.clock),
+            state.clone(),
             Duration::from_millis(config.sweep_interval_ms),
             stopped.clone(),
         ))];
+        let metrics_addr = metrics_listener.as_ref().map(|(_, bound)| *bound);
+        if let Some((listener, bound)) = metrics_listener {
+            let metrics_app = routes::metrics::standalone(state.clone());
+            background.push(tokio::spawn(accept_loop(
+                listener,
+                metrics_app,
+                header_timeout,
+                stopped.clone(),
+            )));
+            tracing::info!(addr = %bound, "metrics are served on their own listener");
+        }
         if config.metrics_log_interval_s > 0 {
             let every = Duration::from_secs(config.metrics_log_interval_s);
             background.push(tokio::spawn(telemetry::run_summary(
@@ -203,6 +214,7 @@ impl Server {
         tracing::info!(%addr, "vanish is listening");
         Ok(Self {
             addr,
+            metrics_addr,
             state,
             stop,
             serving,
@@ -213,6 +225,11 @@ impl Server {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where `/metrics` is served, if on its own listener (`METRICS_ADDR`).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     pub fn state(&self) -> &AppState {
@@ -237,6 +254,13 @@ impl Server {
         }
         self.state.store.close().await
     }
+}
+
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
+    let bind_error = |source| StartError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+    let bound = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, bound))
 }
 
 /// Accepts connections until `stop`, then waits for open connections to finish.

@@ -2,20 +2,14 @@
 //! ciphertext and receipts past retention. Correctness never depends on it (expiry is
 //! exact on read); it only bounds how long expired bytes stay on disk.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use vanish_core::clock::Clock;
 
-use crate::store::SecretStore;
+use crate::app::AppState;
+use crate::telemetry::Metrics;
 
-pub async fn run(
-    store: Arc<dyn SecretStore>,
-    clock: Arc<dyn Clock>,
-    every: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
+pub async fn run(app: AppState, every: Duration, mut stop: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is immediate; the first sweep waits one interval, so starting up
@@ -26,7 +20,11 @@ pub async fn run(
             _ = ticks.tick() => {}
             _ = stop.changed() => return,
         }
-        match store.sweep(clock.now_ms()).await {
+        let swept = app.store.sweep(app.clock.now_ms()).await;
+        if let Ok(swept) = &swept {
+            Metrics::count(&app.metrics.secrets.expired, swept.expired);
+        }
+        match swept {
             Ok(swept) if swept.expired + swept.purged > 0 => {
                 tracing::info!(
                     expired = swept.expired,

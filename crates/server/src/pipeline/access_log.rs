@@ -40,7 +40,8 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
 
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     let status = response.status().as_u16();
-    app.metrics.record_request(&method, status, duration_ms);
+    app.metrics
+        .record_request(&method, &route, status, duration_ms);
     tracing::info!(
         target: "vanish::access",
         request_id,

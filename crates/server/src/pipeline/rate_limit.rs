@@ -36,7 +36,7 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         return next.run(req).await;
     };
     let decision = app.limiter.check(&client, action, now).await;
-    app.metrics.record_decision(&decision);
+    app.metrics.record_decision(action, &decision);
     let mut response = match decision {
         Decision::Ban { until } => return banned(until, now),
         Decision::Limit { reset_at, .. } => ApiError::new(ErrorCode::RateLimited)

@@ -52,7 +52,10 @@ impl LimitStore for FailOpen {
             .await?;
         match self
             .breaker
-            .call(self.shared.record(client, action, attempts, now_ms, policy))
+            .call(
+                "record",
+                self.shared.record(client, action, attempts, now_ms, policy),
+            )
             .await
         {
             Ok(shared) => Ok(shared),
@@ -68,7 +71,7 @@ impl LimitStore for FailOpen {
         let local = self.local.banned_until(client, now_ms).await?;
         match self
             .breaker
-            .call(self.shared.banned_until(client, now_ms))
+            .call("banned_until", self.shared.banned_until(client, now_ms))
             .await
         {
             Ok(shared) => Ok(shared.max(local)),
@@ -77,6 +80,6 @@ impl LimitStore for FailOpen {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.breaker.call(self.shared.ping()).await
+        self.breaker.call("ping", self.shared.ping()).await
     }
 }

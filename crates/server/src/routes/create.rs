@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::store::NewRecord;
+use crate::telemetry::Metrics;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/secrets", post(create))
@@ -36,6 +37,7 @@ async fn create(
         verifier_hash: secret.verifier,
     };
     app.store.put(record).await?;
+    Metrics::count(&app.metrics.secrets.created, 1);
     let response = CreateResponse {
         id: id.as_str().to_owned(),
         expires_at: now + secret.ttl_ms,

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{IdPath, JsonBody};
 use crate::store::Managed;
+use crate::telemetry::Metrics;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,6 +28,7 @@ async fn burn(
 ) -> Result<StatusCode, ApiError> {
     let token = validate::parse_manage(&body)?;
     authorised(app.store.burn(&id, token, app.clock.now_ms()).await?)?;
+    Metrics::count(&app.metrics.secrets.burned, 1);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -13,6 +13,7 @@ mod create;
 mod health;
 mod manage;
 mod meta;
+pub mod metrics;
 mod reveal;
 mod security_txt;
 pub mod ui;
@@ -21,7 +22,13 @@ pub mod ui;
 const API_ALLOW: &str = "GET, POST, HEAD, OPTIONS";
 
 pub fn router(state: AppState) -> Router {
+    let metrics = if state.metrics_elsewhere {
+        Router::new()
+    } else {
+        metrics::router()
+    };
     Router::new()
+        .merge(metrics)
         .merge(create::router())
         .merge(reveal::router())
         .merge(meta::router())

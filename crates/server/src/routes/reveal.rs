@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{IdPath, JsonBody};
 use crate::store::Take;
+use crate::telemetry::Metrics;
 
 pub fn router() -> Router<AppState> {
     // HEAD on this path is routed to the metadata module (`meta::router`), never here.
@@ -45,11 +46,14 @@ async fn consume(
     proof: Option<TokenHash>,
 ) -> Result<Json<RevealResponse>, ApiError> {
     match app.store.take(id, proof, app.clock.now_ms()).await? {
-        Take::Revealed(r) => Ok(Json(RevealResponse {
-            encrypted: r.encrypted,
-            iv: r.iv,
-            views_left: r.views_left,
-        })),
+        Take::Revealed(r) => {
+            Metrics::count(&app.metrics.secrets.revealed, 1);
+            Ok(Json(RevealResponse {
+                encrypted: r.encrypted,
+                iv: r.iv,
+                views_left: r.views_left,
+            }))
+        }
         Take::NotFound => Err(ApiError::new(ErrorCode::NotFound)),
         Take::PassphraseRequired => Err(ApiError::new(ErrorCode::PassphraseRequired)),
         Take::PassphraseInvalid => Err(ApiError::new(ErrorCode::PassphraseInvalid)),

@@ -28,11 +28,11 @@ impl BreakerStore {
 #[async_trait]
 impl SecretStore for BreakerStore {
     async fn put(&self, record: NewRecord) -> Result<(), StoreError> {
-        self.breaker.call(self.inner.put(record)).await
+        self.breaker.call("put", self.inner.put(record)).await
     }
 
     async fn peek(&self, id: &SecretId, now_ms: u64) -> Result<Option<Meta>, StoreError> {
-        self.breaker.call(self.inner.peek(id, now_ms)).await
+        self.breaker.call("peek", self.inner.peek(id, now_ms)).await
     }
 
     async fn take(
@@ -41,7 +41,9 @@ impl SecretStore for BreakerStore {
         proof: Option<TokenHash>,
         now_ms: u64,
     ) -> Result<Take, StoreError> {
-        self.breaker.call(self.inner.take(id, proof, now_ms)).await
+        self.breaker
+            .call("take", self.inner.take(id, proof, now_ms))
+            .await
     }
 
     async fn burn(
@@ -50,7 +52,9 @@ impl SecretStore for BreakerStore {
         manage: TokenHash,
         now_ms: u64,
     ) -> Result<Managed<()>, StoreError> {
-        self.breaker.call(self.inner.burn(id, manage, now_ms)).await
+        self.breaker
+            .call("burn", self.inner.burn(id, manage, now_ms))
+            .await
     }
 
     async fn receipt(
@@ -60,16 +64,16 @@ impl SecretStore for BreakerStore {
         now_ms: u64,
     ) -> Result<Managed<Receipt>, StoreError> {
         self.breaker
-            .call(self.inner.receipt(id, manage, now_ms))
+            .call("receipt", self.inner.receipt(id, manage, now_ms))
             .await
     }
 
     async fn sweep(&self, now_ms: u64) -> Result<Swept, StoreError> {
-        self.breaker.call(self.inner.sweep(now_ms)).await
+        self.breaker.call("sweep", self.inner.sweep(now_ms)).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.breaker.call(self.inner.ping()).await
+        self.breaker.call("ping", self.inner.ping()).await
     }
 
     /// Closing is not guarded: shutdown must flush even with the circuit open.

@@ -1,14 +1,40 @@
-//! Counters the pipeline updates: requests by method and status with their durations
-//! (drained by the summary line), and rate-limit decisions. One short lock per request,
-//! with no `.await` inside.
+//! In-process metrics, updated by the pipeline, the handlers and the breakers, and read by
+//! `/metrics` (Prometheus text, see [`super::prometheus`]) and the periodic summary line.
+//!
+//! Labels are closed sets: route templates (never raw paths), the four methods (anything
+//! else is `OTHER`), status codes, backend and operation names. Never an IP, never an id.
+//! Each update takes one short lock with no `.await` inside.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
-use vanish_core::ratelimit::Decision;
+use vanish_core::ratelimit::{Action, Decision};
 
-/// Requests seen since the last summary.
+/// Upper bounds of the latency buckets, in seconds.
+pub const BUCKETS_S: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// A latency histogram (cumulative on output, per bucket here).
+#[derive(Debug, Default, Clone)]
+pub struct Histogram {
+    pub buckets: [u64; BUCKETS_S.len()],
+    pub count: u64,
+    pub sum_s: f64,
+}
+
+impl Histogram {
+    fn observe(&mut self, seconds: f64) {
+        if let Some(i) = BUCKETS_S.iter().position(|bound| seconds <= *bound) {
+            self.buckets[i] += 1;
+        }
+        self.count += 1;
+        self.sum_s += seconds;
+    }
+}
+
+/// Requests seen since the last summary line.
 #[derive(Debug, Default, Clone)]
 pub struct Window {
     /// `(method, status)` → count.
@@ -20,17 +46,54 @@ pub struct Window {
     pub total_ms: f64,
 }
 
+/// `(method, route, status)` of a request.
+pub type RequestKey = (&'static str, String, u16);
+/// `(backend, operation, outcome)` of a store call.
+pub type StoreOpKey = (&'static str, &'static str, &'static str);
+
+/// What happened to secrets, by event.
+#[derive(Debug, Default)]
+pub struct SecretCounts {
+    pub created: AtomicU64,
+    pub revealed: AtomicU64,
+    pub burned: AtomicU64,
+    pub expired: AtomicU64,
+}
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     window: Mutex<Window>,
-    pub allowed: AtomicU64,
-    pub limited: AtomicU64,
-    pub banned: AtomicU64,
+    requests: Mutex<BTreeMap<RequestKey, Histogram>>,
+    store_ops: Mutex<BTreeMap<StoreOpKey, Histogram>>,
+    /// `(action, decision)` → count.
+    decisions: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    pub secrets: SecretCounts,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Counters stay meaningful after a panic elsewhere; never let poisoning hide them.
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The method as a label: the four the service serves, or `OTHER`.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "POST" => "POST",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    }
 }
 
 impl Metrics {
-    pub fn record_request(&self, method: &str, status: u16, duration_ms: f64) {
-        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+    pub fn record_request(&self, method: &str, route: &str, status: u16, duration_ms: f64) {
+        let method = method_label(method);
+        lock(&self.requests)
+            .entry((method, route.to_owned(), status))
+            .or_default()
+            .observe(duration_ms / 1000.0);
+        let mut w = lock(&self.window);
         *w.by_method_status
             .entry((method.to_owned(), status))
             .or_default() += 1;
@@ -45,17 +108,43 @@ impl Metrics {
         }
     }
 
-    pub fn record_decision(&self, decision: &Decision) {
-        let counter = match decision {
-            Decision::Allow { .. } => &self.allowed,
-            Decision::Limit { .. } => &self.limited,
-            Decision::Ban { .. } => &self.banned,
+    pub fn record_decision(&self, action: Action, decision: &Decision) {
+        let kind = match decision {
+            Decision::Allow { .. } => "allow",
+            Decision::Limit { .. } => "limit",
+            Decision::Ban { .. } => "ban",
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        *lock(&self.decisions)
+            .entry((action.as_str(), kind))
+            .or_default() += 1;
     }
 
-    /// Takes the requests counted since the last call.
+    pub fn record_store_op(&self, backend: &'static str, op: &'static str, ok: bool, seconds: f64) {
+        let outcome = if ok { "ok" } else { "error" };
+        lock(&self.store_ops)
+            .entry((backend, op, outcome))
+            .or_default()
+            .observe(seconds);
+    }
+
+    pub fn count(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Takes the requests counted since the last call (for the summary line).
     pub fn drain_window(&self) -> Window {
-        std::mem::take(&mut *self.window.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut *lock(&self.window))
+    }
+
+    pub fn requests(&self) -> BTreeMap<RequestKey, Histogram> {
+        lock(&self.requests).clone()
+    }
+
+    pub fn store_ops(&self) -> BTreeMap<StoreOpKey, Histogram> {
+        lock(&self.store_ops).clone()
+    }
+
+    pub fn decisions(&self) -> BTreeMap<(&'static str, &'static str), u64> {
+        lock(&self.decisions).clone()
     }
 }

@@ -4,6 +4,7 @@
 //! secret id: routes are logged as templates (`/api/secrets/{id}`).
 
 mod metrics;
+pub mod prometheus;
 mod summary;
 
 pub use metrics::Metrics;

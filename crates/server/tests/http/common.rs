@@ -141,6 +141,12 @@ impl TestApp {
         breaker.state().name().to_owned()
     }
 
+    /// `http://` address of the separate metrics listener, when configured.
+    pub fn metrics_base(&self) -> Option<String> {
+        let server = self.server.as_ref().expect("running");
+        server.metrics_addr().map(|addr| format!("http://{addr}"))
+    }
+
     /// The readiness body: `{"ready", "breakers": {name: state}}`.
     pub async fn readiness(&self) -> Value {
         self.request(Method::GET, "/readyz")

@@ -8,6 +8,7 @@ mod breaker;
 mod cors_and_headers;
 mod expiry;
 mod lifecycle;
+mod metrics;
 mod passphrase;
 mod race;
 mod rate_limits;
