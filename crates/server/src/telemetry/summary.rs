@@ -66,9 +66,9 @@ mod tests {
     #[test]
     fn the_summary_counts_by_method_and_status() {
         let m = Metrics::default();
-        m.record_request("GET", 200, 1.0);
-        m.record_request("GET", 200, 3.0);
-        m.record_request("POST", 503, 2.0);
+        m.record_request("GET", "/", 200, 1.0);
+        m.record_request("GET", "/", 200, 3.0);
+        m.record_request("POST", "/api/secrets", 503, 2.0);
         let line = summary_line(&m.drain_window(), Duration::from_secs(60), 0);
         assert_eq!(line["level"], "metric");
         assert_eq!(line["requests"], 3);
