@@ -425,7 +425,8 @@ async fn a_redis_outage_gives_fast_503s_keeps_limits_and_loses_no_acknowledged_s
         worker.await.expect("load worker");
     }
 
-    let ledger = ledger.lock().expect("ledger");
+    // The workers are done: take the ledger out from under its lock.
+    let ledger = std::mem::take(&mut *ledger.lock().expect("ledger"));
     assert_eq!(ledger.unanswered, 0, "every request got an HTTP answer");
     // Each secret request makes at most two store calls in turn (count the attempt, then
     // the secret operation), each bounded by the operation timeout.
