@@ -338,3 +338,27 @@ async fn persistence_settings_are_read_from_every_node() {
     assert_eq!(appendonly, ["yes", "yes", "yes"]);
     assert!(assess(&appendonly, &appendfsync).is_empty());
 }
+
+#[tokio::test]
+async fn a_rediss_url_refuses_a_server_it_cannot_verify() {
+    let Some(ca) = support::redis::TestCa::generate() else {
+        return;
+    };
+    let tls_port = support::redis::free_port();
+    let args = ca.redis_args(tls_port);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let Some(_redis) = RedisServer::start_with_args(&args) else {
+        return;
+    };
+    // The test CA is in no trust store this process reads, so the handshake must fail:
+    // an error (which also shows that a TLS crypto provider is in place), never a panic
+    // or a plaintext fallback.
+    let store = store_on(
+        &format!("rediss://localhost:{tls_port}"),
+        RedisOptions::default(),
+    );
+    let Err(StoreError::Backend(message)) = store.ping().await else {
+        panic!("an unverifiable server is refused")
+    };
+    assert!(message.contains("certificate"), "{message}");
+}

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use redis_support::RedisServer;
+use redis_support::{RedisServer, TestCa};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{ServerProcess, free_port};
@@ -530,4 +530,47 @@ async fn wait_for_creates(fleet: &Fleet, count: usize, limit: Duration) -> Durat
         }
     }
     started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rediss_url_works_with_a_trusted_ca_and_refuses_an_unknown_one() {
+    let (Some(ca), Some(other_ca)) = (TestCa::generate(), TestCa::generate()) else {
+        return;
+    };
+    let tls_port = free_port();
+    let args = ca.redis_args(tls_port);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let Some(_redis) = RedisServer::start_with_args(&args) else {
+        return;
+    };
+    let url = format!("rediss://localhost:{tls_port}");
+    let start = |trust: &TestCa| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let trust = trust.ca_cert();
+        let env = [
+            ("REDIS_URL", url.as_str()),
+            ("SSL_CERT_FILE", trust.to_str().expect("utf-8 path")),
+        ];
+        (ServerProcess::start(dir.path(), free_port(), &env), dir)
+    };
+    let http = http();
+    let body = json!({ "encrypted": "dGxz", "iv": IV });
+
+    let (trusting, _dir) = start(&ca);
+    let (status, created) = create(&http, &trusting.base, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = created["id"].as_str().expect("id");
+    let (status, revealed) = send(http.get(format!("{}/api/secrets/{id}", trusting.base))).await;
+    assert_eq!(
+        (status, &revealed["encrypted"]),
+        (StatusCode::OK, &json!("dGxz"))
+    );
+
+    let (doubting, _dir) = start(&other_ca);
+    let (status, refused) = create(&http, &doubting.base, body).await;
+    assert_eq!(
+        (status, &refused["error"]),
+        (StatusCode::SERVICE_UNAVAILABLE, &json!("STORE_UNAVAILABLE")),
+        "a server whose certificate cannot be verified is not used"
+    );
 }

@@ -196,6 +196,85 @@ fn command(port: u16, line: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&reply[..n]).into_owned())
 }
 
+/// A throw-away certificate authority and a server certificate it signed for `localhost`
+/// and `127.0.0.1`, made with the `openssl` command, for `rediss://` tests.
+pub struct TestCa {
+    dir: tempfile::TempDir,
+}
+
+impl TestCa {
+    /// `None` (after a SKIPPED line) without `openssl`; a failure under
+    /// `VANISH_REQUIRE_ALL=1`.
+    pub fn generate() -> Option<Self> {
+        let has_openssl = Command::new("openssl")
+            .arg("version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !has_openssl {
+            if std::env::var("VANISH_REQUIRE_ALL").as_deref() == Ok("1") {
+                panic!("TLS test: openssl not on PATH and VANISH_REQUIRE_ALL=1");
+            }
+            eprintln!("\n*** SKIPPED TLS test: openssl not on PATH ***\n");
+            return None;
+        }
+        let ca = Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        std::fs::write(
+            ca.path("san.cnf"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        )
+        .expect("write extension file");
+        ca.openssl("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=vanish-test-ca -keyout ca.key -out ca.crt");
+        ca.openssl(
+            "req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr",
+        );
+        ca.openssl("x509 -req -days 2 -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -extfile san.cnf -out server.crt");
+        Some(ca)
+    }
+
+    fn openssl(&self, args: &str) {
+        let output = Command::new("openssl")
+            .args(args.split(' '))
+            .current_dir(self.dir.path())
+            .output()
+            .expect("openssl runs");
+        assert!(
+            output.status.success(),
+            "openssl {args}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    /// The CA certificate, PEM: what a client must trust.
+    pub fn ca_cert(&self) -> PathBuf {
+        self.path("ca.crt")
+    }
+
+    /// `redis-server` arguments that add a TLS listener on `port` with this CA's server
+    /// certificate (clients need no certificate of their own).
+    pub fn redis_args(&self, port: u16) -> Vec<String> {
+        let path = |f: &str| self.path(f).to_string_lossy().into_owned();
+        vec![
+            "--tls-port".into(),
+            port.to_string(),
+            "--tls-cert-file".into(),
+            path("server.crt"),
+            "--tls-key-file".into(),
+            path("server.key"),
+            "--tls-ca-cert-file".into(),
+            path("ca.crt"),
+            "--tls-auth-clients".into(),
+            "no".into(),
+        ]
+    }
+}
+
 /// A local Redis Cluster of three masters and no replicas.
 pub struct RedisCluster {
     nodes: Vec<RedisServer>,
