@@ -7,7 +7,7 @@
 //! - [`routes`]: one module per action (create, reveal, meta, manage, health, UI).
 //! - [`extract`]: our extractors (secret id from the path, size-limited JSON body).
 //! - [`error`]: the one HTTP error type and its JSON shape.
-//! - [`store`]: the `SecretStore` contract and its backends (SQLite, memory).
+//! - [`store`]: the `SecretStore` contract and its backends (SQLite, Redis, memory).
 //! - [`sweeper`]: background removal of expired secrets.
 //! - [`telemetry`]: logging setup.
 
