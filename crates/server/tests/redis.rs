@@ -362,3 +362,31 @@ async fn a_rediss_url_refuses_a_server_it_cannot_verify() {
     };
     assert!(message.contains("certificate"), "{message}");
 }
+
+#[tokio::test]
+async fn a_closed_store_refuses_work_and_keeps_what_it_stored() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let prefix = unique_prefix();
+    let open = |prefix: &str| {
+        let keys = Keys::new(prefix).expect("prefix");
+        RedisStore::new(connect(&redis.url(), RedisOptions::default()), keys)
+    };
+    let store = open(&prefix);
+    store.put(record(1)).await.expect("put");
+    store.close().await.expect("close");
+    assert!(matches!(
+        store.put(record(2)).await,
+        Err(StoreError::Closed)
+    ));
+    assert!(matches!(store.ping().await, Err(StoreError::Closed)));
+    let reopened = open(&prefix);
+    assert!(
+        reopened
+            .peek(&record(1).id, T0)
+            .await
+            .expect("peek")
+            .is_some()
+    );
+}

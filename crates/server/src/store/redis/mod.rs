@@ -100,15 +100,20 @@ impl RedisStore {
         &self.conn
     }
 
+    fn ensure_open(&self) -> Result<(), StoreError> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(StoreError::Closed);
+        }
+        Ok(())
+    }
+
     /// Runs one script on one secret's keys.
     async fn run<T: FromRedisValue>(
         &self,
         mut invocation: ScriptInvocation<'_>,
         id: &SecretId,
     ) -> Result<T, StoreError> {
-        if self.closed.load(Ordering::SeqCst) {
-            return Err(StoreError::Closed);
-        }
+        self.ensure_open()?;
         invocation
             .key(self.keys.secret(id))
             .key(self.keys.receipt(id));
@@ -245,9 +250,7 @@ impl SecretStore for RedisStore {
         manage: TokenHash,
         now_ms: u64,
     ) -> Result<Managed<Receipt>, StoreError> {
-        if self.closed.load(Ordering::SeqCst) {
-            return Err(StoreError::Closed);
-        }
+        self.ensure_open()?;
         // One key, one command: a consistent snapshot without a script.
         let fields: Vec<Option<String>> = redis::cmd("HMGET")
             .arg(self.keys.receipt(id))
@@ -281,6 +284,7 @@ impl SecretStore for RedisStore {
     /// any number of instances may sweep at once (each step is idempotent and counted by
     /// the instance that did it).
     async fn sweep(&self, now_ms: u64) -> Result<Swept, StoreError> {
+        self.ensure_open()?;
         let mut swept = Swept::default();
         for _ in 0..SWEEP_BATCHES {
             let due: Vec<String> = redis::cmd("ZRANGE")
@@ -310,9 +314,7 @@ impl SecretStore for RedisStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        if self.closed.load(Ordering::SeqCst) {
-            return Err(StoreError::Closed);
-        }
+        self.ensure_open()?;
         self.conn.ping().await
     }
 
