@@ -124,11 +124,11 @@ async fn concurrent_reveals_across_three_instances_succeed_exactly_max_views_tim
         return;
     };
     let http = http();
-    const ROUNDS: usize = 100;
+    // 100 rounds of one view, then 10 of three views, so "exactly max" is tested too.
+    const ROUNDS: usize = 110;
     const RACERS: usize = 48;
     for round in 0..ROUNDS {
-        // Mostly one view; every tenth round several, so "exactly max" is tested too.
-        let max_views = if round % 10 == 9 { 3 } else { 1 };
+        let max_views = if round < 100 { 1 } else { 3 };
         let body =
             json!({ "encrypted": format!("cm91{round:08}"), "iv": IV, "maxViews": max_views });
         let (status, created) = create(&http, fleet.base(round), body).await;
@@ -386,6 +386,14 @@ async fn a_redis_outage_gives_fast_503s_keeps_limits_and_loses_no_acknowledged_s
     // Dead: connections are refused.
     fleet.redis.kill();
     pause(1000).await;
+    let bases: Vec<String> = (0..2).map(|i| fleet.base(i).to_owned()).collect();
+    let ready = |i: usize| format!("{}/readyz", bases[i]);
+    let (status, _) = send(http().get(ready(1))).await;
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not ready while Redis is down"
+    );
 
     // Rate limits still hold while Redis is down: the in-process limiter takes over.
     let http = http();
@@ -419,6 +427,13 @@ async fn a_redis_outage_gives_fast_503s_keeps_limits_and_loses_no_acknowledged_s
         recovered <= Duration::from_millis(RESET_TIMEOUT_MS + 1500),
         "service came back {recovered:?} after Redis (reset timeout {RESET_TIMEOUT_MS} ms)"
     );
+    for i in 0..2 {
+        assert_eq!(
+            send(http.get(ready(i))).await.0,
+            StatusCode::OK,
+            "ready again"
+        );
+    }
     pause(1000).await;
     stop.store(true, Ordering::Relaxed);
     for worker in workers {
