@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::redis::{RedisServer, shared_cluster, unique_prefix};
+use support::redis::{RedisSentinel, RedisServer, shared_cluster, unique_prefix};
 use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::ratelimit::{Action, Policy, Tally};
 use vanish_server::ratelimit::redis::RedisLimitStore;
@@ -389,4 +389,59 @@ async fn a_closed_store_refuses_work_and_keeps_what_it_stored() {
             .expect("peek")
             .is_some()
     );
+}
+
+#[tokio::test]
+async fn behind_sentinel_the_store_follows_a_failover() {
+    let Some(mut set) = RedisSentinel::start() else {
+        return;
+    };
+    let options = RedisOptions {
+        connect_timeout: Duration::from_millis(500),
+        response_timeout: Duration::from_secs(1),
+    };
+    let store = store_on(&set.url(), options);
+    store
+        .put(record(1))
+        .await
+        .expect("put through the Sentinel's primary");
+    // Replication is asynchronous: wait until the replica holds what the primary does.
+    let dbsize = |server: &RedisServer| server.cli(&["dbsize"]).trim().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dbsize(&set.replica) != dbsize(&set.primary) {
+        assert!(Instant::now() < deadline, "replica never caught up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    set.primary.kill();
+
+    // While the Sentinel fails over, calls fail, each within its timeouts; then they reach
+    // the promoted replica, without a new store.
+    let started = Instant::now();
+    loop {
+        let call = Instant::now();
+        let result = store.peek(&record(1).id, T0).await;
+        assert!(
+            call.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            call.elapsed()
+        );
+        if let Ok(meta) = result {
+            assert!(
+                meta.is_some(),
+                "the replicated secret is on the new primary"
+            );
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no failover");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(set.primary_port(), Some(set.replica.port()));
+    store
+        .put(record(2))
+        .await
+        .expect("writes go to the new primary");
+    let Take::Revealed(r) = store.take(&record(1).id, None, T0).await.expect("take") else {
+        panic!("revealable after failover")
+    };
+    assert_eq!(r.encrypted, "ciphertext1");
 }

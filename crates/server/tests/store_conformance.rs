@@ -345,6 +345,15 @@ pub async fn ping_succeeds_while_open(s: &dyn SecretStore) {
     s.ping().await.expect("ping");
 }
 
+/// The primary that a Sentinel watches (with one replica), shared by concurrent tests.
+fn redis_sentinel() -> Option<Backend> {
+    let set = support::redis::shared_sentinel()?;
+    Some(Backend {
+        store: Arc::new(redis_store(&set.url())),
+        _guard: Box::new(set),
+    })
+}
+
 macro_rules! conformance {
     ($backend:ident) => {
         mod $backend {
@@ -387,6 +396,7 @@ conformance!(memory);
 conformance!(sqlite);
 conformance!(redis);
 conformance!(redis_cluster);
+conformance!(redis_sentinel);
 
 #[tokio::test]
 async fn sqlite_keeps_secrets_across_reopen_and_refuses_after_close() {

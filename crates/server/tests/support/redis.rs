@@ -343,6 +343,111 @@ impl RedisCluster {
     }
 }
 
+/// A primary, one replica and one Sentinel watching them under the name `vanish`, quick
+/// to declare the primary down (500 ms) so failover tests are short.
+pub struct RedisSentinel {
+    pub primary: RedisServer,
+    pub replica: RedisServer,
+    sentinel_port: u16,
+    sentinel: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisSentinel {
+    /// `None` (after a SKIPPED line) without Redis.
+    pub fn start() -> Option<Self> {
+        let primary = RedisServer::start()?;
+        let primary_port = primary.port().to_string();
+        let replica = RedisServer::start_with_args(&["--replicaof", "127.0.0.1", &primary_port])?;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sentinel_port = free_port();
+        let config = format!(
+            "port {sentinel_port}\nbind 127.0.0.1\ndir {dir}\nlogfile sentinel.log\n\
+             sentinel monitor vanish 127.0.0.1 {primary_port} 1\n\
+             sentinel down-after-milliseconds vanish 500\n\
+             sentinel failover-timeout vanish 5000\n",
+            dir = dir.path().display()
+        );
+        let config_path = dir.path().join("sentinel.conf");
+        std::fs::write(&config_path, config).expect("write sentinel.conf");
+        let sentinel = Command::new("redis-server")
+            .arg(&config_path)
+            .arg("--sentinel")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server --sentinel starts");
+        let set = Self {
+            primary,
+            replica,
+            sentinel_port,
+            sentinel,
+            _dir: dir,
+        };
+        set.wait_until_watching();
+        Some(set)
+    }
+
+    /// Waits until the Sentinel answers and knows the replica, so a failover can happen.
+    fn wait_until_watching(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let replica = format!("{}", self.replica.port());
+        loop {
+            let known = Command::new("redis-cli")
+                .args(["-p", &self.sentinel_port.to_string()])
+                .args(["sentinel", "replicas", "vanish"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            if known.lines().any(|l| l.trim() == replica) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "Sentinel never saw the replica");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `redis+sentinel://127.0.0.1:PORT/vanish`.
+    pub fn url(&self) -> String {
+        format!("redis+sentinel://127.0.0.1:{}/vanish", self.sentinel_port)
+    }
+
+    /// The port the Sentinel currently names as the primary's.
+    pub fn primary_port(&self) -> Option<u16> {
+        let output = Command::new("redis-cli")
+            .args(["-p", &self.sentinel_port.to_string()])
+            .args(["sentinel", "get-master-addr-by-name", "vanish"])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .nth(1)?
+            .trim()
+            .parse()
+            .ok()
+    }
+}
+
+impl Drop for RedisSentinel {
+    fn drop(&mut self) {
+        let _ = self.sentinel.kill();
+        let _ = self.sentinel.wait();
+    }
+}
+
+/// One Sentinel set shared by the tests that run at the same time, like [`shared_cluster`].
+pub fn shared_sentinel() -> Option<Arc<RedisSentinel>> {
+    static SHARED: Mutex<Weak<RedisSentinel>> = Mutex::new(Weak::new());
+    let mut shared = SHARED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(set) = shared.upgrade() {
+        return Some(set);
+    }
+    let set = Arc::new(RedisSentinel::start()?);
+    *shared = Arc::downgrade(&set);
+    Some(set)
+}
+
 /// One cluster shared by the tests that run at the same time; it is killed when the last
 /// of them drops its handle (a static would outlive the test process's cleanup and leak
 /// three servers), and the next test starts a new one.

@@ -1,4 +1,5 @@
-//! One shared connection to Redis (a server or a cluster), used by both the secret store
+//! One shared connection to Redis (a server, a cluster, or the primary behind Sentinel),
+//! used by both the secret store
 //! and the rate limiter. It is cheap to clone: clones share one multiplexed connection per
 //! node.
 //!
@@ -6,8 +7,9 @@
 //! - **Redis down at startup**: connections are made lazily, so `vanish serve` starts and
 //!   reports not-ready (`/readyz`) until Redis answers, instead of refusing to start.
 //! - **Redis restarts**: a dropped connection is re-established on the next call
-//!   (`ConnectionManager`; the cluster client refreshes its nodes); the first calls after
-//!   the drop fail fast rather than queue.
+//!   (`ConnectionManager`; the cluster client refreshes its nodes; behind Sentinel, the
+//!   Sentinels are asked again, see [`super::sentinel`]); the first calls after the drop
+//!   fail fast rather than queue.
 //! - **Redis hangs** (`SIGSTOP`, a full network buffer): every call is bounded by
 //!   [`RedisOptions::response_timeout`] and every connection attempt by
 //!   [`RedisOptions::connect_timeout`], so callers get an error, never a hang. The circuit
@@ -16,6 +18,7 @@
 //!   trigger the next attempt. Waiting out an outage is the breaker's job, not the
 //!   client's.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
@@ -24,6 +27,7 @@ use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{MultipleNodeRoutingInfo, RoutingInfo};
 use redis::{Cmd, RedisError, RedisFuture, Value};
 
+use super::sentinel::SentinelLink;
 use super::url::RedisTarget;
 use crate::store::StoreError;
 
@@ -55,6 +59,7 @@ pub struct RedisConnection {
 enum Inner {
     Single(ConnectionManager),
     Cluster(ClusterConnection),
+    Sentinel(Arc<SentinelLink>),
 }
 
 impl RedisConnection {
@@ -89,6 +94,13 @@ impl RedisConnection {
                     .set_response_timeout(options.response_timeout);
                 Inner::Cluster(client.get_pending_async_connection_with_config(config))
             }
+            RedisTarget::Sentinel {
+                sentinels,
+                service,
+                primary,
+            } => Inner::Sentinel(Arc::new(
+                SentinelLink::new(sentinels, service, primary, options).map_err(backend)?,
+            )),
         };
         Ok(Self { inner })
     }
@@ -108,11 +120,11 @@ impl RedisConnection {
         let mut command = redis::cmd("CONFIG");
         command.arg("GET").arg(name);
         let reply = match &self.inner {
-            Inner::Single(conn) => command.query_async(&mut conn.clone()).await,
             Inner::Cluster(conn) => {
                 let all = RoutingInfo::MultiNode((MultipleNodeRoutingInfo::AllMasters, None));
                 conn.clone().route_command(command, all).await
             }
+            Inner::Single(_) | Inner::Sentinel(_) => command.query_async(&mut self.clone()).await,
         }
         .map_err(store_error)?;
         let mut values = Vec::new();
@@ -168,6 +180,7 @@ impl ConnectionLike for RedisConnection {
                 }
             }),
             Inner::Cluster(conn) => conn.req_packed_command(cmd),
+            Inner::Sentinel(link) => Box::pin(async move { link.send(cmd).await }),
         }
     }
 
@@ -187,6 +200,9 @@ impl ConnectionLike for RedisConnection {
                 }
             }),
             Inner::Cluster(conn) => conn.req_packed_commands(cmd, offset, count),
+            Inner::Sentinel(link) => {
+                Box::pin(async move { link.send_pipeline(cmd, offset, count).await })
+            }
         }
     }
 
@@ -194,6 +210,7 @@ impl ConnectionLike for RedisConnection {
         match &self.inner {
             Inner::Single(conn) => conn.get_db(),
             Inner::Cluster(conn) => conn.get_db(),
+            Inner::Sentinel(link) => link.db(),
         }
     }
 }

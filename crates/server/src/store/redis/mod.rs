@@ -16,8 +16,8 @@
 //!   [`persistence`] and `docs/operations.md`). A reply means the script ran on the
 //!   primary; under asynchronous replication a failover can still lose it.
 //!
-//! Connection handling (lazy connect, reconnects, timeouts) is [`connection`]'s; `REDIS_URL`
-//! parsing is [`url`]'s.
+//! Connection handling (lazy connect, reconnects, timeouts, following Sentinel) is
+//! [`connection`]'s; `REDIS_URL` parsing is [`url`]'s.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -32,6 +32,7 @@ use super::{Managed, Meta, NewRecord, Revealed, SecretStore, StoreError, Swept, 
 pub mod connection;
 pub mod keys;
 pub mod persistence;
+mod sentinel;
 pub mod url;
 
 pub use connection::{RedisConnection, RedisOptions};

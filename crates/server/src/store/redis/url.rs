@@ -5,7 +5,10 @@
 //!   server (or a managed endpoint that behaves like one, e.g. behind Sentinel-aware DNS);
 //! - `redis+cluster://[user:pass@]host:port,host:port,…` (`rediss+cluster://` for TLS): a
 //!   Redis Cluster, given by any of its nodes;
-//! - `redis://host:port,redis://host:port,…`: the same cluster as a list of node URLs.
+//! - `redis://host:port,redis://host:port,…`: the same cluster as a list of node URLs;
+//! - `redis+sentinel://[user:pass@]host:port,host:port,…/name[/db]`: the primary that the
+//!   given Sentinels monitor under `name` (credentials and db are the primary's; the
+//!   Sentinels themselves are reached without auth or TLS).
 //!
 //! Error messages never repeat the URL, since it may carry a password.
 
@@ -19,6 +22,16 @@ pub enum RedisTarget {
     /// Seed nodes of a Redis Cluster, each a `redis://` or `rediss://` URL; the client
     /// discovers the rest of the cluster from them.
     Cluster(Vec<String>),
+    /// The primary that Sentinels monitor.
+    Sentinel {
+        /// `redis://host:port` of each Sentinel.
+        sentinels: Vec<String>,
+        /// The name the Sentinels know the primary by.
+        service: String,
+        /// `redis://[userinfo@]primary/db`: the primary's credentials and database (the
+        /// host is a placeholder; the Sentinels say where the primary is).
+        primary: String,
+    },
 }
 
 /// Why a `REDIS_URL` was refused.
@@ -27,7 +40,8 @@ pub enum RedisUrlError {
     #[error("is empty")]
     Empty,
     #[error(
-        "scheme {0:?} is not one of redis, rediss, redis+unix, unix, redis+cluster, rediss+cluster"
+        "scheme {0:?} is not one of redis, rediss, redis+unix, unix, redis+cluster, \
+         rediss+cluster, redis+sentinel"
     )]
     UnknownScheme(String),
     #[error("cluster node {0} is not host:port")]
@@ -36,6 +50,8 @@ pub enum RedisUrlError {
     MixedSchemes,
     #[error("a cluster has only database 0")]
     ClusterDatabase,
+    #[error("a Sentinel URL needs the primary's name: redis+sentinel://host:port,…/name[/db]")]
+    SentinelService,
     #[error("is not a valid Redis URL")]
     Invalid,
 }
@@ -53,6 +69,7 @@ impl RedisTarget {
         let target = match scheme {
             "redis+cluster" => Self::Cluster(cluster_nodes("redis", rest)?),
             "rediss+cluster" => Self::Cluster(cluster_nodes("rediss", rest)?),
+            "redis+sentinel" => sentinel(rest)?,
             _ if raw.contains(',') => Self::Cluster(node_list(raw)?),
             s if SINGLE_SCHEMES.contains(&s) => Self::Single(raw.to_owned()),
             other => return Err(RedisUrlError::UnknownScheme(other.to_owned())),
@@ -65,11 +82,15 @@ impl RedisTarget {
         matches!(self, Self::Cluster(_))
     }
 
-    /// The URLs to connect to.
-    pub fn urls(&self) -> &[String] {
+    /// Every URL in the target: the server, the cluster's nodes, or the Sentinels and the
+    /// primary's settings.
+    fn urls(&self) -> Vec<&String> {
         match self {
-            Self::Single(url) => std::slice::from_ref(url),
-            Self::Cluster(nodes) => nodes,
+            Self::Single(url) => vec![url],
+            Self::Cluster(nodes) => nodes.iter().collect(),
+            Self::Sentinel {
+                sentinels, primary, ..
+            } => sentinels.iter().chain([primary]).collect(),
         }
     }
 
@@ -117,6 +138,29 @@ fn cluster_nodes(scheme: &str, rest: &str) -> Result<Vec<String>, RedisUrlError>
         .collect()
 }
 
+/// `[userinfo@]h1:p1,h2:p2/name[/db]` → the Sentinels' URLs, the name, and the primary's
+/// settings.
+fn sentinel(rest: &str) -> Result<RedisTarget, RedisUrlError> {
+    let (userinfo, location) = match rest.rsplit_once('@') {
+        Some((user, location)) => (format!("{user}@"), location),
+        None => (String::new(), rest),
+    };
+    let (hosts, path) = location
+        .split_once('/')
+        .ok_or(RedisUrlError::SentinelService)?;
+    let (service, db) = path.split_once('/').unwrap_or((path, "0"));
+    let valid_name = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
+    if service.is_empty() || !service.chars().all(valid_name) {
+        return Err(RedisUrlError::SentinelService);
+    }
+    let db: u32 = db.parse().map_err(|_| RedisUrlError::Invalid)?;
+    Ok(RedisTarget::Sentinel {
+        sentinels: cluster_nodes("redis", hosts)?,
+        service: service.to_owned(),
+        primary: format!("redis://{userinfo}primary/{db}"),
+    })
+}
+
 /// `redis://a:1,redis://b:2` → the node URLs, all with one scheme.
 fn node_list(raw: &str) -> Result<Vec<String>, RedisUrlError> {
     let nodes: Vec<String> = raw.split(',').map(|n| n.trim().to_owned()).collect();
@@ -135,7 +179,7 @@ fn node_list(raw: &str) -> Result<Vec<String>, RedisUrlError> {
     Ok(nodes)
 }
 
-/// Without credentials, for logs: `redis://host:6379/0` or `cluster (3 seed nodes)`.
+/// Without credentials, for logs: `redis://host:6379/0`, `cluster via redis://a:1,…`.
 impl fmt::Display for RedisTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -144,6 +188,13 @@ impl fmt::Display for RedisTarget {
                 let shown: Vec<String> = nodes.iter().map(|n| without_userinfo(n)).collect();
                 write!(f, "cluster via {}", shown.join(","))
             }
+            Self::Sentinel {
+                sentinels, service, ..
+            } => write!(
+                f,
+                "primary {service:?} via Sentinel {}",
+                sentinels.join(",")
+            ),
         }
     }
 }
@@ -205,6 +256,40 @@ mod tests {
         assert_eq!(
             RedisTarget::parse("redis://a:7000,redis://b:7001"),
             Ok(cluster(&["redis://a:7000", "redis://b:7001"]))
+        );
+    }
+
+    #[test]
+    fn a_sentinel_url_names_the_sentinels_the_primary_and_its_settings() {
+        assert_eq!(
+            RedisTarget::parse("redis+sentinel://:pw@s1:26379,s2:26380/mymaster/2"),
+            Ok(RedisTarget::Sentinel {
+                sentinels: vec!["redis://s1:26379".into(), "redis://s2:26380".into()],
+                service: "mymaster".into(),
+                primary: "redis://:pw@primary/2".into(),
+            })
+        );
+        let target = RedisTarget::parse("redis+sentinel://s1:26379/vanish").expect("valid");
+        assert_eq!(
+            target.to_string(),
+            "primary \"vanish\" via Sentinel redis://s1:26379"
+        );
+        let err = |raw| RedisTarget::parse(raw).err();
+        assert_eq!(
+            err("redis+sentinel://s1:26379"),
+            Some(RedisUrlError::SentinelService)
+        );
+        assert_eq!(
+            err("redis+sentinel://s1:26379/"),
+            Some(RedisUrlError::SentinelService)
+        );
+        assert_eq!(
+            err("redis+sentinel://s1:26379/a/b"),
+            Some(RedisUrlError::Invalid)
+        );
+        assert_eq!(
+            err("redis+sentinel://s1/name"),
+            Some(RedisUrlError::BadNode(1))
         );
     }
 
