@@ -33,8 +33,9 @@ pub struct Config {
 
     /// Keep secrets, receipts, rate-limit counters and bans in Redis instead of the
     /// embedded store, so many instances act as one: `redis://host:port[/db]`,
-    /// `rediss://…` (TLS), or a cluster as `redis+cluster://host:port,host:port,…` or a
-    /// comma-separated list of `redis://` node URLs. See docs/operations.md, "Redis".
+    /// `rediss://…` (TLS), a cluster as `redis+cluster://host:port,host:port,…` or a
+    /// comma-separated list of `redis://` node URLs, or a primary behind Sentinel as
+    /// `redis+sentinel://host:port,…/name`. See docs/operations.md, "Redis".
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
 
