@@ -1,7 +1,6 @@
 //! One shared connection to Redis (a server, a cluster, or the primary behind Sentinel),
-//! used by both the secret store
-//! and the rate limiter. It is cheap to clone: clones share one multiplexed connection per
-//! node.
+//! used by both the secret store and the rate limiter. It is cheap to clone: clones share
+//! one multiplexed connection per node.
 //!
 //! Hazards it handles, and how:
 //! - **Redis down at startup**: connections are made lazily, so `vanish serve` starts and
