@@ -1,0 +1,493 @@
+#!/usr/bin/env bash
+# Load benchmark of `vanish serve` against a hello-world ceiling, with wrk, on loopback.
+# What it measures and how to read it: bench/README.md.
+#
+#   bash bench/run.sh                                 # current tree: hello, create, meta, reveal
+#   BASELINE_REV=7be527a ROUNDS=3 bash bench/run.sh   # plus that revision, before/after
+#
+# Knobs (environment):
+#   DURATION=10          seconds per scenario
+#   THREADS=2            wrk threads
+#   CONNECTIONS=32       wrk connections (all kept alive)
+#   ROUNDS=1             repeat everything; the table shows medians and the req/s range
+#   REVEAL_SECRETS=      secrets created for the reveal and metadata scenarios; by default
+#                        enough views for 1.5x the hello ceiling's rate for DURATION (a
+#                        reveal cannot beat the ceiling), and at least 2000
+#   REVEAL_VIEWS=100     views each of them allows (above 100 raises the server's MAX_VIEWS)
+#   SCENARIOS="hello create meta reveal"   subset to run
+#   BASELINE_REV=<rev>   also build <rev> in a temporary git worktree and run it
+#   SKIP_BUILD=1         use the binaries already in target/release
+#   COUNT_SYNCS=1        count the server's fsync/fdatasync calls with `perf stat` (needs
+#                        perf and tracepoint access) and print requests per sync
+#   RESULTS_DIR=<dir>    where raw wrk output and logs go (default bench/results/<time>)
+#
+# It only ever talks to 127.0.0.1, on free ports it picks, and stops everything it started
+# when it exits, however it exits. Exit status 1 if any figure is void (see the table).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WRK_DIR=$ROOT/bench/wrk
+HOST=127.0.0.1
+
+DURATION=${DURATION:-10}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+ROUNDS=${ROUNDS:-1}
+REVEAL_SECRETS=${REVEAL_SECRETS:-}
+REVEAL_VIEWS=${REVEAL_VIEWS:-100}
+SCENARIOS=${SCENARIOS:-hello create meta reveal}
+BASELINE_REV=${BASELINE_REV:-}
+SKIP_BUILD=${SKIP_BUILD:-}
+COUNT_SYNCS=${COUNT_SYNCS:-}
+RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
+
+for n in DURATION THREADS CONNECTIONS ROUNDS REVEAL_VIEWS ${REVEAL_SECRETS:+REVEAL_SECRETS}; do
+    [[ ${!n} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $n must be a positive integer, got '${!n}'" >&2; exit 2; }
+done
+
+mkdir -p "$RESULTS_DIR"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanish-bench.XXXXXX")
+# One line per measurement: round target scenario req/s p50 p90 p99 (µs) non-2xx
+# socket-errors server-CPU-µs-per-request status-codes note. The table comes from this file.
+SUMMARY=$RESULTS_DIR/summary.tsv
+: >"$SUMMARY"
+PIDS=()
+WORKTREE=
+FAILED=0
+ROUND=1
+
+log() { echo "== $*" >&2; }
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    if [[ -n $WORKTREE ]]; then
+        git -C "$ROOT" worktree remove --force "$WORKTREE" >/dev/null 2>&1 || true
+        git -C "$ROOT" worktree prune >/dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# SIGTERM (vanish drains in-flight requests), then SIGKILL after 5 s; to the whole process
+# group when the pid leads one (in_background's children: cargo's rustc, for instance). A
+# stopped pid leaves PIDS at once, so cleanup never signals a recycled pid that is no
+# longer ours.
+stop_pid() {
+    local pid=$1 i target kept=()
+    if kill -0 "$pid" 2>/dev/null; then
+        target=$pid
+        [[ $(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') == "$pid" ]] && target=-$pid
+        kill -TERM -- "$target" 2>/dev/null || true
+        for i in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL -- "$target" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    for i in "${PIDS[@]}"; do
+        if [[ $i != "$pid" ]]; then kept+=("$i"); fi
+    done
+    PIDS=("${kept[@]}")
+}
+
+# in_background <command...>: runs it in its own process group as a child the traps can
+# stop at once (bash defers a trap until a foreground child returns; `wait` it
+# interrupts), and returns its exit status.
+in_background() {
+    local pid status=0
+    setsid "$@" &
+    pid=$!
+    PIDS+=("$pid")
+    wait "$pid" || status=$?
+    stop_pid "$pid"
+    return "$status"
+}
+
+ensure_wrk() {
+    command -v wrk >/dev/null && return
+    log "wrk is missing; installing the Debian package"
+    local sudo=
+    [[ $(id -u) -eq 0 ]] || sudo=sudo
+    $sudo apt-get install -y wrk >&2 || { $sudo apt-get update >&2 && $sudo apt-get install -y wrk >&2; }
+}
+
+# A port nobody listens on right now (the kernel's pick when python3 is there).
+free_port() {
+    if command -v python3 >/dev/null; then
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+        return
+    fi
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null || { echo "$port"; return; }
+    done
+}
+
+wait_ready() {
+    local url=$1 pid=$2 i
+    for i in $(seq 200); do
+        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || { echo "run.sh: server exited before answering $url" >&2; return 1; }
+        sleep 0.05
+    done
+    echo "run.sh: $url did not answer within 10 s" >&2
+    return 1
+}
+
+load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# User + system CPU time of a process so far, in clock ticks (fields 14 and 15 of stat).
+cpu_ticks() {
+    local stat
+    stat=$(cat "/proc/$1/stat")
+    stat=${stat##*) }
+    awk '{print $12 + $13}' <<<"$stat"
+}
+
+# Share of all cores busy over the last second, idle and iowait aside. Taken while this
+# script runs nothing, it is what other processes are taking from the benchmark right now
+# (the load average lags by minutes).
+cpu_busy() {
+    local a b
+    a=$(head -n1 /proc/stat)
+    sleep 1
+    b=$(head -n1 /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN {
+        n = split(a, x, " "); split(b, y, " ")
+        for (i = 2; i <= n; i++) { d = y[i] - x[i]; total += d; if (i == 5 || i == 6) idle += d }
+        printf "%.0f%%", total ? 100 * (total - idle) / total : 0
+    }'
+}
+
+# start_vanish <binary> <label>: a fresh data dir each time; sets BASE and SERVER_PID.
+start_vanish() {
+    local bin=$1 label=$2 port data
+    port=$(free_port)
+    data=$WORK/data-$label-$ROUND
+    mkdir -p "$data"
+    local extra=()
+    if ((REVEAL_VIEWS > 100)); then extra+=("MAX_VIEWS=$REVEAL_VIEWS"); fi
+    # RUST_LOG for revisions that predate LOG_LEVEL; both keep only warnings, so neither
+    # build pays for a log line per request.
+    env VANISH_ADDR="$HOST:$port" VANISH_DATA_DIR="$data" \
+        RATE_LIMIT_CREATE_PER_WINDOW=100000000 RATE_LIMIT_READ_PER_WINDOW=100000000 \
+        LOG_LEVEL=warn RUST_LOG=warn "${extra[@]}" \
+        "$bin" serve >>"$RESULTS_DIR/$label-server.log" 2>&1 &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    BASE=http://$HOST:$port
+    wait_ready "$BASE/healthz" "$SERVER_PID"
+}
+
+start_hello() {
+    local port
+    port=$(free_port)
+    "$BIN/bench-hello" "$HOST:$port" >>"$RESULTS_DIR/hello-server.log" 2>&1 &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    BASE=http://$HOST:$port
+    wait_ready "$BASE/" "$SERVER_PID"
+}
+
+# record <target> <scenario> <rps> <p50> <p90> <p99> <non2xx> <sockerr> <cpu> <codes> [note]
+record() {
+    local IFS=$'\t'
+    echo "$ROUND${IFS}$*" >>"$SUMMARY"
+}
+
+# run_wrk <target> <scenario> <url> <script> [script args...]: prints wrk's report and
+# records it. Sets REQS and CODES ("200:n 404:n") for the caller.
+run_wrk() {
+    local target=$1 scenario=$2 url=$3 script=$4
+    shift 4
+    local out=$RESULTS_DIR/$target-$scenario-$ROUND.txt
+    local before ticks_before ticks_after cpu
+    before="load average $(load_avg), others' CPU $(cpu_busy)"
+    log "round $ROUND, $target / $scenario: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s ($before)"
+    local perf_pid= syncs
+    if [[ -n $COUNT_SYNCS ]]; then
+        perf stat -x, -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync \
+            -p "$SERVER_PID" -o "$out.syncs" &
+        perf_pid=$!
+        PIDS+=("$perf_pid")
+        sleep 0.2
+    fi
+    ticks_before=$(cpu_ticks "$SERVER_PID")
+    in_background wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$script" "$url" -- "$@" >"$out" 2>&1 || {
+        cat "$out" >&2
+        echo "run.sh: wrk failed for $target/$scenario" >&2
+        FAILED=1
+        return 1
+    }
+    ticks_after=$(cpu_ticks "$SERVER_PID")
+    if [[ -n $perf_pid ]]; then
+        # perf stat prints its counts on SIGINT.
+        kill -INT "$perf_pid" 2>/dev/null || true
+        wait "$perf_pid" 2>/dev/null || true
+        stop_pid "$perf_pid"
+        syncs=$(awk -F, '/sys_enter_f/ {n += $1} END {print n + 0}' "$out.syncs" 2>/dev/null || echo 0)
+        echo "BENCH syncs $syncs" >>"$out"
+    fi
+    echo "before: $before; load average after: $(load_avg)" >>"$out"
+    grep -v '^BENCH ' "$out" >&2
+    local dur p50 p90 p99 sock non2xx rps
+    REQS=$(awk '$1 == "BENCH" && $2 == "requests" {print $3}' "$out")
+    dur=$(awk '$1 == "BENCH" && $2 == "duration_us" {print $3}' "$out")
+    read -r p50 p90 p99 < <(awk '$1 == "BENCH" && $2 == "latency" {print $3, $4, $5}' "$out")
+    sock=$(awk '$1 == "BENCH" && $2 == "socket_errors" {print $3 + $4 + $5 + $6}' "$out")
+    non2xx=$(awk '$1 == "BENCH" && $2 == "code" && ($3 < 200 || $3 > 299) {n += $4} END {print n + 0}' "$out")
+    CODES=$(awk '$1 == "BENCH" && $2 == "code" {printf "%s%s:%s", sep, $3, $4; sep = " "}' "$out")
+    echo "   status codes: $CODES; socket errors: $sock" >&2
+    if [[ -n $perf_pid ]]; then
+        echo "   syncs: $syncs fsync/fdatasync calls, $(awk -v n="$REQS" -v s="$syncs" -v d="$dur" \
+            'BEGIN {printf "%.0f per second, %s requests per sync", s / (d / 1e6), s ? sprintf("%.1f", n / s) : "-"}')" >&2
+    fi
+    rps=$(awk -v n="$REQS" -v d="$dur" 'BEGIN {printf "%.0f", n / (d / 1e6)}')
+    cpu=$(awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" -v n="$REQS" \
+        'BEGIN {printf "%.1f", n ? t / hz * 1e6 / n : 0}')
+    echo "   server CPU: $cpu µs per request ($(awk -v t="$((ticks_after - ticks_before))" \
+        -v hz="$(getconf CLK_TCK)" -v d="$dur" 'BEGIN {printf "%.2f", t / hz / (d / 1e6)}') cores busy)" >&2
+    RECORDED=("$target" "$scenario" "$rps" "$p50" "$p90" "$p99" "$non2xx" "$sock" "$cpu" "$CODES")
+}
+
+# create_body <maxViews>: a create request as a client sends it for a short secret (the
+# same shape as bench/wrk/create.lua: 204 bytes of ciphertext, 12-byte nonce, 1 h TTL).
+create_body() {
+    local enc iv
+    enc=$(head -c 204 /dev/urandom | base64 -w0 | tr '+/' '-_')
+    iv=$(head -c 12 /dev/urandom | base64 -w0 | tr '+/' '-_')
+    printf '{"encrypted":"%s","iv":"%s","ttl":3600000,"maxViews":%s}' "$enc" "$iv" "$1"
+}
+
+# precreate <base> <count> <views> <ids file>: creates the secrets reveal and metadata
+# run on, 32 at a time over keep-alive connections, and checks every one was created.
+precreate() {
+    local base=$1 count=$2 views=$3 ids=$4 cfg=$WORK/precreate.curl data i
+    # One transfer per secret in a curl config file; the body quoted for that format.
+    data=$(create_body "$views" | sed 's/["\\]/\\&/g; s/^/"/; s/$/"/')
+    for ((i = 0; i < count; i++)); do
+        if ((i > 0)); then echo next; fi
+        printf 'url = "%s/api/secrets"\nheader = "Content-Type: application/json"\ndata = %s\nwrite-out = "\\n"\n' \
+            "$base" "$data"
+    done >"$cfg"
+    curl -sS --no-progress-meter -Z --parallel-max 32 -K "$cfg" >"$WORK/precreate.out" 2>"$WORK/precreate.err" || {
+        cat "$WORK/precreate.err" >&2
+        return 1
+    }
+    grep -o '"id":"[A-Za-z0-9]*"' "$WORK/precreate.out" | cut -d'"' -f4 >"$ids"
+    local made views_ok
+    made=$(wc -l <"$ids")
+    views_ok=$(grep -o "\"maxViews\":$views[,}]" "$WORK/precreate.out" | wc -l)
+    if ((made != count || views_ok != count)); then
+        echo "run.sh: asked for $count secrets with $views views, got $made ids ($views_ok with maxViews $views)" >&2
+        head -c 600 "$WORK/precreate.out" >&2
+        return 1
+    fi
+}
+
+has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+
+# bench_vanish <binary> <target label>: create, then metadata and reveal over fresh
+# secrets, each only if this revision answers the route (old revisions may lack some).
+bench_vanish() {
+    local bin=$1 target=$2 ids=$WORK/ids-$2 status
+    start_vanish "$bin" "$target"
+    log "round $ROUND, $target: $("$bin" --version 2>/dev/null || echo vanish) on $BASE"
+
+    if has_scenario create; then
+        status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+            --data "$(create_body 1)" "$BASE/api/secrets")
+        if [[ $status != 201 ]]; then
+            log "$target: POST /api/secrets answered $status, not 201: create not measured"
+            record "$target" create - - - - - - - - "not measured: create answered $status"
+        elif run_wrk "$target" create "$BASE/" "$WRK_DIR/create.lua"; then
+            record "${RECORDED[@]}"
+        fi
+    fi
+
+    if has_scenario meta || has_scenario reveal; then
+        log "$target: creating $REVEAL_SECRETS secrets with $REVEAL_VIEWS views each"
+        if ! precreate "$BASE" "$REVEAL_SECRETS" "$REVEAL_VIEWS" "$ids"; then
+            FAILED=1
+            stop_pid "$SERVER_PID"
+            return
+        fi
+    fi
+
+    if has_scenario meta; then
+        status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/secrets/$(head -n1 "$ids")/meta")
+        if [[ $status != 200 ]]; then
+            log "$target: GET …/meta answered $status: metadata not measured (route missing in this revision?)"
+            record "$target" meta - - - - - - - - "not measured: meta answered $status"
+        elif run_wrk "$target" meta "$BASE/" "$WRK_DIR/meta.lua" "$ids" "$THREADS"; then
+            record "${RECORDED[@]}"
+        fi
+    fi
+
+    if has_scenario reveal && run_wrk "$target" reveal "$BASE/" "$WRK_DIR/reveal.lua" "$ids" "$THREADS"; then
+        # Every answer must have been a 200: a 404 means an id ran out of views, and a
+        # stream of cheap 404s would inflate the figure.
+        local budget=$((REVEAL_SECRETS * REVEAL_VIEWS)) ok
+        ok=$(tr ' ' '\n' <<<"$CODES" | awk -F: '$1 == 200 {n = $2} END {print n + 0}')
+        echo "   reveal: $ok views consumed of $budget created ($((100 * ok / budget))%)" >&2
+        if ((REQS != ok)); then
+            echo "   reveal on $target VOID: not every answer was a 200 ($CODES); with 404s the ids ran out of views, raise REVEAL_SECRETS" >&2
+            record "${RECORDED[@]}" VOID
+            FAILED=1
+        else
+            record "${RECORDED[@]}"
+        fi
+    fi
+    stop_pid "$SERVER_PID"
+}
+
+bench_hello() {
+    start_hello
+    if run_wrk hello hello "$BASE/" "$WRK_DIR/hello.lua"; then
+        record "${RECORDED[@]}"
+    fi
+    stop_pid "$SERVER_PID"
+}
+
+build_current() {
+    if [[ -n $SKIP_BUILD ]]; then
+        log "SKIP_BUILD set: using target/release as it is"
+    else
+        log "building release: vanish and bench-hello (may wait for other cargo builds' lock)"
+        in_background env -C "$ROOT" cargo build --release -p vanish -p bench-hello
+    fi
+    # Copies, so a concurrent build in this shared target dir cannot swap the binary
+    # under the benchmark.
+    BIN=$WORK/bin
+    mkdir -p "$BIN"
+    cp "$ROOT/target/release/vanish" "$ROOT/target/release/bench-hello" "$BIN/"
+}
+
+# The baseline is built from a clean checkout of BASELINE_REV in its own target dir, so
+# it neither disturbs nor is disturbed by the tree's build; its dependencies stay cached
+# there for the next run.
+build_baseline() {
+    local rev=$1
+    WORKTREE=$WORK/baseline-src
+    git -C "$ROOT" worktree add --detach --quiet "$WORKTREE" "$rev"
+    log "building release of $rev ($(git -C "$ROOT" log -1 --format='%h %s' "$rev"))"
+    in_background env -C "$WORKTREE" CARGO_TARGET_DIR="$ROOT/target/bench-baseline" \
+        cargo build --release -p vanish
+    cp "$ROOT/target/bench-baseline/release/vanish" "$BIN/vanish-baseline"
+}
+
+# Mean time of a 4 KiB write + sync where the stores live: the unit a group commit pays.
+fsync_probe() {
+    local secs
+    secs=$(LC_ALL=C dd if=/dev/zero of="$WORK/fsync-probe" bs=4k count=500 oflag=dsync 2>&1 |
+        awk '/copied/ {for (i = 1; i <= NF; i++) if ($i == "s," || $i == "s") print $(i - 1)}')
+    rm -f "$WORK/fsync-probe"
+    awk -v s="$secs" 'BEGIN {printf "4 KiB write+sync %.3f ms mean", s * 1000 / 500}'
+}
+
+print_environment() {
+    {
+        echo "date:        $(date -u '+%Y-%m-%d %H:%M UTC')"
+        echo "cpu:         $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+        echo "load:        $(load_avg) (1, 5, 15 min) at start"
+        echo "tree:        $(git -C "$ROOT" describe --always --dirty) ($(git -C "$ROOT" status --porcelain --untracked-files=no | wc -l) tracked files with uncommitted changes)"
+        echo "baseline:    ${BASELINE_REV:-none}"
+        echo "data dir:    $WORK ($(df -PT "$WORK" | awk 'NR == 2 {print $2}'), $(fsync_probe))"
+        echo "store:       ${REDIS_URL:+Redis at $REDIS_URL (from REDIS_URL; the data dir is unused)}${REDIS_URL:-SQLite in the data dir}"
+        echo "wrk:         -t$THREADS -c$CONNECTIONS -d${DURATION}s x $ROUNDS round(s), on the same cores as the server"
+    } | tee "$RESULTS_DIR/environment.txt" >&2
+}
+
+# The table: per target and scenario, the median over rounds of requests/s, of each
+# latency percentile (ms) and of the server's CPU time per request; the req/s range,
+# non-2xx answers summed over rounds, and the median as a share of the hello ceiling's
+# median. Then each vanish scenario's change against the baseline.
+print_summary() {
+    echo
+    echo "Results ($RESULTS_DIR)"
+    awk -F'\t' -v baseline="$BASELINE_REV" '
+        function median(list,    n, v, i, j, t) {
+            n = split(list, v, " ")
+            for (i = 2; i <= n; i++)
+                for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+            return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+        }
+        function ms(us) { return sprintf("%.2f", us / 1000) }
+        {
+            key = $2 SUBSEP $3
+            if (!(key in seen)) { seen[key] = 1; order[++keys] = key }
+            if ($4 == "-" || $12 == "VOID") { note[key] = note[key] ($12 == "VOID" ? "VOID " : $12 " "); next }
+            cpu[key] = cpu[key] " " $10
+            rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5
+            p90[key] = p90[key] " " $6; p99[key] = p99[key] " " $7
+            non2xx[key] += $8; sock[key] += $9; n[key]++
+            if (!(key in lo) || $4 + 0 < lo[key]) lo[key] = $4 + 0
+            if (!(key in hi) || $4 + 0 > hi[key]) hi[key] = $4 + 0
+        }
+        END {
+            ceiling = (("hello" SUBSEP "hello") in n) ? median(rps["hello" SUBSEP "hello"]) : 0
+            fmt = "%-9s %-7s %7s %15s %7s %7s %7s %8s %8s %10s %8s  %s\n"
+            printf fmt, "target", "scenario", "req/s", "range", "p50 ms", "p90 ms", "p99 ms",
+                "non-2xx", "sockerr", "CPU us/req", "ceiling", "note"
+            for (k = 1; k <= keys; k++) {
+                key = order[k]; split(key, parts, SUBSEP)
+                if (!(key in n)) { printf fmt, parts[1], parts[2], "-", "-", "-", "-", "-", "-", "-", "-", "-", note[key]; continue }
+                m = median(rps[key]); med[key] = m; medp99[key] = median(p99[key]); medcpu[key] = median(cpu[key])
+                printf fmt, parts[1], parts[2], sprintf("%.0f", m),
+                    (n[key] > 1 ? lo[key] "-" hi[key] : "-"), ms(median(p50[key])), ms(median(p90[key])),
+                    ms(medp99[key]), non2xx[key], sock[key], sprintf("%.1f", medcpu[key]),
+                    (ceiling > 0 ? sprintf("%.1f%%", 100 * m / ceiling) : "-"), note[key]
+            }
+            if (baseline == "") exit
+            printf "\nPipeline cost: current tree vs %s (medians)\n", baseline
+            fmt = "%-8s %12s %12s %8s %13s %13s %14s %14s\n"
+            printf fmt, "scenario", "baseline r/s", "current r/s", "change", "baseline p99", "current p99",
+                "base CPU us/req", "cur CPU us/req"
+            split("create meta reveal", scenarios, " ")
+            for (i = 1; i <= 3; i++) {
+                c = "current" SUBSEP scenarios[i]; b = "baseline" SUBSEP scenarios[i]
+                if (!(c in med) || !(b in med)) continue
+                printf fmt, scenarios[i], sprintf("%.0f", med[b]), sprintf("%.0f", med[c]),
+                    sprintf("%.1f%%", 100 * (med[c] - med[b]) / med[b]), ms(medp99[b]) " ms", ms(medp99[c]) " ms",
+                    sprintf("%.1f", medcpu[b]), sprintf("%.1f", medcpu[c])
+            }
+        }' "$SUMMARY"
+}
+
+main() {
+    ensure_wrk
+    print_environment
+    build_current
+    if [[ -n $BASELINE_REV ]]; then build_baseline "$BASELINE_REV"; fi
+
+    for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+        if has_scenario hello; then bench_hello; fi
+        if [[ -z $REVEAL_SECRETS ]]; then
+            local ceiling
+            ceiling=$(awk -F'\t' '$2 == "hello" {print $4}' "$SUMMARY" | head -n1)
+            REVEAL_SECRETS=$(awk -v c="${ceiling:-80000}" -v d="$DURATION" -v v="$REVEAL_VIEWS" \
+                'BEGIN {n = int(c * 1.5 * d / v) + 1; print (n < 2000 ? 2000 : n)}')
+        fi
+        # Before/after alternate which goes first (ABBA), so a drift in the machine's
+        # load over the run does not always favour the same side.
+        if [[ -z $BASELINE_REV ]]; then
+            bench_vanish "$BIN/vanish" current
+        elif ((ROUND % 2)); then
+            bench_vanish "$BIN/vanish" current
+            bench_vanish "$BIN/vanish-baseline" baseline
+        else
+            bench_vanish "$BIN/vanish-baseline" baseline
+            bench_vanish "$BIN/vanish" current
+        fi
+    done
+    echo "load at end: $(load_avg)" | tee -a "$RESULTS_DIR/environment.txt" >&2
+
+    print_summary | tee "$RESULTS_DIR/summary.txt"
+    return "$FAILED"
+}
+
+main
