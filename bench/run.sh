@@ -148,13 +148,33 @@ cpu_ticks() {
     awk '{print $12 + $13}' <<<"$stat"
 }
 
+# The same for the SQLite store's one writer thread (named `sqlite-writer`), 0 if none:
+# the serial part of every create and reveal, which more cores would not spread.
+writer_ticks() {
+    local task stat
+    for task in /proc/"$1"/task/*; do
+        [[ $(cat "$task/comm" 2>/dev/null) == sqlite-writer ]] || continue
+        stat=$(cat "$task/stat")
+        stat=${stat##*) }
+        awk '{print $12 + $13}' <<<"$stat"
+        return
+    done
+    echo 0
+}
+
 # Share of all cores busy over the last second, idle and iowait aside. Taken while this
 # script runs nothing, it is what other processes are taking from the benchmark right now
 # (the load average lags by minutes).
 cpu_busy() {
-    local a b
+    local a
     a=$(head -n1 /proc/stat)
     sleep 1
+    busy_since "$a"
+}
+
+# busy_since <first line of /proc/stat taken earlier>: share of all cores busy since then.
+busy_since() {
+    local a=$1 b
     b=$(head -n1 /proc/stat)
     awk -v a="$a" -v b="$b" 'BEGIN {
         n = split(a, x, " "); split(b, y, " ")
@@ -205,7 +225,7 @@ run_wrk() {
     local target=$1 scenario=$2 url=$3 script=$4
     shift 4
     local out=$RESULTS_DIR/$target-$scenario-$ROUND.txt
-    local before ticks_before ticks_after cpu
+    local before ticks_before ticks_after writer_before writer_after stat_before machine_busy cpu
     before="load average $(load_avg), others' CPU $(cpu_busy)"
     log "round $ROUND, $target / $scenario: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s ($before)"
     local perf_pid= syncs
@@ -217,6 +237,8 @@ run_wrk() {
         sleep 0.2
     fi
     ticks_before=$(cpu_ticks "$SERVER_PID")
+    writer_before=$(writer_ticks "$SERVER_PID")
+    stat_before=$(head -n1 /proc/stat)
     in_background wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$script" "$url" -- "$@" >"$out" 2>&1 || {
         cat "$out" >&2
         echo "run.sh: wrk failed for $target/$scenario" >&2
@@ -224,6 +246,8 @@ run_wrk() {
         return 1
     }
     ticks_after=$(cpu_ticks "$SERVER_PID")
+    writer_after=$(writer_ticks "$SERVER_PID")
+    machine_busy=$(busy_since "$stat_before")
     if [[ -n $perf_pid ]]; then
         # perf stat prints its counts on SIGINT.
         kill -INT "$perf_pid" 2>/dev/null || true
@@ -250,7 +274,13 @@ run_wrk() {
     cpu=$(awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" -v n="$REQS" \
         'BEGIN {printf "%.1f", n ? t / hz * 1e6 / n : 0}')
     echo "   server CPU: $cpu µs per request ($(awk -v t="$((ticks_after - ticks_before))" \
-        -v hz="$(getconf CLK_TCK)" -v d="$dur" 'BEGIN {printf "%.2f", t / hz / (d / 1e6)}') cores busy)" >&2
+        -v hz="$(getconf CLK_TCK)" -v d="$dur" 'BEGIN {printf "%.2f", t / hz / (d / 1e6)}') cores busy;" \
+        "all $(nproc) cores $machine_busy busy, wrk included)" | tee -a "$out" >&2
+    if ((writer_after > writer_before)); then
+        awk -v t="$((writer_after - writer_before))" -v hz="$(getconf CLK_TCK)" -v n="$REQS" -v d="$dur" \
+            'BEGIN {printf "   SQLite writer thread: %.1f µs CPU per request, on CPU %.0f%% of the run\n",
+                t / hz * 1e6 / n, 100 * t / hz / (d / 1e6)}' | tee -a "$out" >&2
+    fi
     RECORDED=("$target" "$scenario" "$rps" "$p50" "$p90" "$p99" "$non2xx" "$sock" "$cpu" "$CODES")
 }
 
