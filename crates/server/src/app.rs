@@ -1,5 +1,6 @@
-//! The application: [`AppState`] (built once, cheap to clone) and [`router`], which applies
-//! the middleware pipeline in DESIGN §2's order in this one place.
+//! The application: [`AppState`] (built once; a clone is one reference count, since every
+//! middleware layer clones it per request) and [`router`], which applies the middleware
+//! pipeline in DESIGN §2's order in this one place.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,9 +25,21 @@ use crate::store::SecretStore;
 use crate::store::single_flight::SingleFlightStore;
 use crate::telemetry::Metrics;
 
-/// Everything handlers and middleware need, shared by all requests.
+/// Everything handlers and middleware need, shared by all requests. Read its fields
+/// through `Deref` (`app.store`, `app.clock`, …).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The state behind [`AppState`].
+pub struct Shared {
     /// The secret store, already behind its circuit breaker and single-flight.
     pub store: Arc<dyn SecretStore>,
     pub limiter: Arc<RateLimiter>,
@@ -72,7 +85,7 @@ pub struct Backends {
 
 impl AppState {
     pub fn new(config: &Config, backends: Backends, clock: Arc<dyn Clock>) -> Self {
-        Self {
+        Self(Arc::new(Shared {
             store: backends.store,
             limiter: backends.limiter,
             breakers: backends.breakers.into(),
@@ -100,7 +113,7 @@ impl AppState {
             security_contact: Arc::from(config.security_contact.as_str()),
             ui: config.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir),
             lifecycle: Arc::new(Lifecycle::default()),
-        }
+        }))
     }
 }
 

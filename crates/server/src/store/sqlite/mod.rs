@@ -52,8 +52,33 @@ CREATE TABLE IF NOT EXISTS secrets (
 CREATE INDEX IF NOT EXISTS secrets_by_expiry ON secrets (expires_at);
 ";
 
-/// SQL condition for "revealable at ?now" on the `secrets` table.
-const REVEALABLE: &str = "state = 'pending' AND views_left > 0 AND expires_at > ?2";
+/// SQL condition for "revealable at ?2 (now)" on the `secrets` table, as a macro so
+/// statements that use it stay `&'static str` (and hit the statement cache).
+macro_rules! revealable {
+    () => {
+        "state = 'pending' AND views_left > 0 AND expires_at > ?2"
+    };
+}
+pub(crate) use revealable;
+
+/// Runs a statement from the connection's prepared-statement cache.
+pub(crate) fn exec(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    c.prepare_cached(sql)?.execute(params)
+}
+
+/// Reads one row with a statement from the prepared-statement cache.
+pub(crate) fn row<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    c.prepare_cached(sql)?.query_row(params, map)
+}
 
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
@@ -133,11 +158,11 @@ impl SecretStore for SqliteStore {
         let id = id.as_str().to_owned();
         self.readers
             .read(move |conn| {
-                let sql = format!(
-                    "SELECT expires_at, views_left, verifier_hash IS NOT NULL FROM secrets
-                     WHERE id = ?1 AND {REVEALABLE}"
+                let sql = concat!(
+                    "SELECT expires_at, views_left, verifier_hash IS NOT NULL FROM secrets WHERE id = ?1 AND ",
+                    revealable!()
                 );
-                conn.query_row(&sql, params![id, now_ms], |r| {
+                row(conn, sql, params![id, now_ms], |r| {
                     Ok(Meta {
                         expires_at: r.get(0)?,
                         views_left: r.get(1)?,
@@ -190,27 +215,27 @@ impl SecretStore for SqliteStore {
         let id = id.as_str().to_owned();
         self.readers
             .read(move |conn| {
-                let row = conn
-                    .query_row(
-                        "SELECT state, max_views, views_left, viewed_at, expires_at, manage_hash
+                let row = row(
+                    conn,
+                    "SELECT state, max_views, views_left, viewed_at, expires_at, manage_hash
                          FROM secrets WHERE id = ?1 AND expires_at + ?3 > ?2",
-                        params![id, now_ms, RECEIPT_RETENTION_MS],
-                        |r| {
-                            let state: String = r.get(0)?;
-                            let viewed_at: String = r.get(3)?;
-                            let hash: Vec<u8> = r.get(5)?;
-                            let receipt = Receipt {
-                                stored_state: ReceiptState::parse(&state)
-                                    .unwrap_or(ReceiptState::Burned),
-                                max_views: r.get(1)?,
-                                views_left: r.get(2)?,
-                                viewed_at: serde_json::from_str(&viewed_at).unwrap_or_default(),
-                                expires_at: r.get(4)?,
-                            };
-                            Ok((receipt, TokenHash::from_slice(&hash)))
-                        },
-                    )
-                    .optional()?;
+                    params![id, now_ms, RECEIPT_RETENTION_MS],
+                    |r| {
+                        let state: String = r.get(0)?;
+                        let viewed_at: String = r.get(3)?;
+                        let hash: Vec<u8> = r.get(5)?;
+                        let receipt = Receipt {
+                            stored_state: ReceiptState::parse(&state)
+                                .unwrap_or(ReceiptState::Burned),
+                            max_views: r.get(1)?,
+                            views_left: r.get(2)?,
+                            viewed_at: serde_json::from_str(&viewed_at).unwrap_or_default(),
+                            expires_at: r.get(4)?,
+                        };
+                        Ok((receipt, TokenHash::from_slice(&hash)))
+                    },
+                )
+                .optional()?;
                 Ok(match row {
                     None => Managed::NotFound,
                     Some((receipt, Some(stored))) if stored.matches(&manage) => {

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::limits::{MAX_FAILED_PROOFS, RECEIPT_RETENTION_MS};
 
-use super::{REVEALABLE, backend};
+use super::{backend, exec, revealable, row};
 use crate::store::{Managed, NewRecord, Revealed, StoreError, Swept, Take};
 
 /// Most jobs committed together; bounds the latency one batch adds to its first job.
@@ -162,7 +162,8 @@ fn in_savepoint<T>(
 }
 
 fn put(c: &Connection, r: &NewRecord) -> rusqlite::Result<()> {
-    c.execute(
+    exec(
+        c,
         "INSERT INTO secrets (id, encrypted, iv, state, created_at, expires_at, max_views,
                               views_left, manage_hash, verifier_hash)
          VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?6, ?7, ?8)",
@@ -189,29 +190,32 @@ fn take(
     now_ms: u64,
 ) -> rusqlite::Result<Take> {
     let proof_bytes = proof.as_ref().map(TokenHash::as_bytes);
-    let consumed = c
-        .query_row(
-            &format!(
-                "UPDATE secrets SET
+    let consumed = row(
+        c,
+        concat!(
+            "UPDATE secrets SET
                     views_left = views_left - 1,
                     viewed_at = json_insert(viewed_at, '$[#]', ?2),
                     state = CASE WHEN views_left = 1 THEN 'viewed' ELSE state END
-                 WHERE id = ?1 AND {REVEALABLE} AND (verifier_hash IS NULL OR verifier_hash = ?3)
+                 WHERE id = ?1 AND ",
+            revealable!(),
+            " AND (verifier_hash IS NULL OR verifier_hash = ?3)
                  RETURNING encrypted, iv, views_left"
-            ),
-            params![id.as_str(), now_ms, proof_bytes],
-            |r| {
-                Ok(Revealed {
-                    encrypted: r.get(0)?,
-                    iv: r.get(1)?,
-                    views_left: r.get(2)?,
-                })
-            },
-        )
-        .optional()?;
+        ),
+        params![id.as_str(), now_ms, proof_bytes],
+        |r| {
+            Ok(Revealed {
+                encrypted: r.get(0)?,
+                iv: r.get(1)?,
+                views_left: r.get(2)?,
+            })
+        },
+    )
+    .optional()?;
     if let Some(revealed) = consumed {
         if revealed.views_left == 0 {
-            c.execute(
+            exec(
+                c,
                 "UPDATE secrets SET encrypted = NULL, iv = NULL WHERE id = ?1",
                 [id.as_str()],
             )?;
@@ -219,15 +223,16 @@ fn take(
         return Ok(Take::Revealed(revealed));
     }
     // Nothing consumed: find out why, for the caller's answer.
-    let has_verifier: Option<bool> = c
-        .query_row(
-            &format!(
-                "SELECT verifier_hash IS NOT NULL FROM secrets WHERE id = ?1 AND {REVEALABLE}"
-            ),
-            params![id.as_str(), now_ms],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let has_verifier: Option<bool> = row(
+        c,
+        concat!(
+            "SELECT verifier_hash IS NOT NULL FROM secrets WHERE id = ?1 AND ",
+            revealable!()
+        ),
+        params![id.as_str(), now_ms],
+        |r| r.get(0),
+    )
+    .optional()?;
     Ok(match (has_verifier, proof) {
         (Some(true), None) => Take::PassphraseRequired,
         (Some(true), Some(_)) => {
@@ -240,11 +245,13 @@ fn take(
 
 /// Counts a wrong proof; the last allowed one burns the secret.
 fn count_failed_proof(c: &Connection, id: &SecretId) -> rusqlite::Result<()> {
-    c.execute(
+    exec(
+        c,
         "UPDATE secrets SET failed_proofs = failed_proofs + 1 WHERE id = ?1",
         [id.as_str()],
     )?;
-    c.execute(
+    exec(
+        c,
         "UPDATE secrets SET state = 'burned', encrypted = NULL, iv = NULL
          WHERE id = ?1 AND failed_proofs >= ?2",
         params![id.as_str(), MAX_FAILED_PROOFS],
@@ -260,34 +267,40 @@ fn burn(
 ) -> rusqlite::Result<Managed<()>> {
     // Reading before writing is safe here: this thread is the only writer and holds the
     // database's write lock for the whole transaction.
-    let stored: Option<Vec<u8>> = c
-        .query_row(
-            "SELECT manage_hash FROM secrets WHERE id = ?1 AND expires_at + ?3 > ?2",
-            params![id.as_str(), now_ms, RECEIPT_RETENTION_MS],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let stored: Option<Vec<u8>> = row(
+        c,
+        "SELECT manage_hash FROM secrets WHERE id = ?1 AND expires_at + ?3 > ?2",
+        params![id.as_str(), now_ms, RECEIPT_RETENTION_MS],
+        |r| r.get(0),
+    )
+    .optional()?;
     let Some(stored) = stored else {
         return Ok(Managed::NotFound);
     };
     if !TokenHash::from_slice(&stored).is_some_and(|s| s.matches(&manage)) {
         return Ok(Managed::Forbidden);
     }
-    c.execute(
-        &format!("UPDATE secrets SET state = 'burned', encrypted = NULL, iv = NULL WHERE id = ?1 AND {REVEALABLE}"),
+    exec(
+        c,
+        concat!(
+            "UPDATE secrets SET state = 'burned', encrypted = NULL, iv = NULL WHERE id = ?1 AND ",
+            revealable!()
+        ),
         params![id.as_str(), now_ms],
     )?;
     Ok(Managed::Done(()))
 }
 
 fn sweep(c: &Connection, now_ms: u64) -> rusqlite::Result<Swept> {
-    let expired = c.execute(
+    let expired = exec(
+        c,
         "UPDATE secrets SET encrypted = NULL, iv = NULL,
                 state = CASE WHEN state = 'pending' THEN 'expired' ELSE state END
          WHERE expires_at <= ?1 AND encrypted IS NOT NULL",
         [now_ms],
     )?;
-    let purged = c.execute(
+    let purged = exec(
+        c,
         "DELETE FROM secrets WHERE expires_at + ?2 <= ?1",
         params![now_ms, RECEIPT_RETENTION_MS],
     )?;
