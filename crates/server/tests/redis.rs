@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use support::redis::{RedisSentinel, RedisServer, shared_cluster, unique_prefix};
 use vanish_core::id::{SecretId, TokenHash};
-use vanish_core::ratelimit::{Action, Policy, Tally};
+use vanish_core::ratelimit::{Action, Policy};
 use vanish_server::ratelimit::redis::RedisLimitStore;
 use vanish_server::ratelimit::{ClientKey, LimitStore};
 use vanish_server::store::redis::persistence::assess;
@@ -37,81 +37,6 @@ fn limits(url: &str, prefix: &str) -> RedisLimitStore {
 
 fn client(n: u8) -> ClientKey {
     ClientKey(format!("192.0.2.{n}"))
-}
-
-async fn windows_count_per_client_and_action_and_reopen(store: &dyn LimitStore) {
-    let r = store
-        .record(&client(1), Action::Create, 1, T0, &P)
-        .await
-        .expect("record");
-    assert_eq!(
-        r.tally,
-        Tally {
-            count: 1,
-            window_ends_at: T0 + 1000
-        }
-    );
-    let r = store
-        .record(&client(1), Action::Create, 2, T0 + 100, &P)
-        .await
-        .expect("record");
-    assert_eq!(
-        r.tally,
-        Tally {
-            count: 3,
-            window_ends_at: T0 + 1000
-        }
-    );
-    let r = store
-        .record(&client(1), Action::Read, 1, T0 + 100, &P)
-        .await
-        .expect("record");
-    assert_eq!(r.tally.count, 1, "reads are counted apart");
-    let r = store
-        .record(&client(2), Action::Create, 1, T0 + 100, &P)
-        .await
-        .expect("record");
-    assert_eq!(r.tally.count, 1, "clients are counted apart");
-    let r = store
-        .record(&client(1), Action::Create, 1, T0 + 999, &P)
-        .await
-        .expect("record");
-    assert_eq!(
-        r.tally,
-        Tally {
-            count: 4,
-            window_ends_at: T0 + 1000
-        }
-    );
-    let r = store
-        .record(&client(1), Action::Create, 1, T0 + 1000, &P)
-        .await
-        .expect("record");
-    assert_eq!(
-        r.tally,
-        Tally {
-            count: 1,
-            window_ends_at: T0 + 2000
-        },
-        "a new window opens at its end"
-    );
-    assert_eq!(r.banned_until, None);
-}
-
-#[tokio::test]
-async fn redis_windows_count_per_client_and_action_and_reopen() {
-    let Some(redis) = RedisServer::start() else {
-        return;
-    };
-    windows_count_per_client_and_action_and_reopen(&limits(&redis.url(), &unique_prefix())).await;
-}
-
-#[tokio::test]
-async fn redis_cluster_windows_count_per_client_and_action_and_reopen() {
-    let Some(cluster) = shared_cluster() else {
-        return;
-    };
-    windows_count_per_client_and_action_and_reopen(&limits(&cluster.url(), &unique_prefix())).await;
 }
 
 #[tokio::test]

@@ -1,0 +1,187 @@
+//! The `LimitStore` contract, run unchanged against every backend: the in-process store
+//! (a single node's limiter, and every node's fallback) and Redis, standalone and Cluster.
+//! Redis suites start their own `redis-server` (see `support::redis`).
+
+mod support;
+
+use std::sync::Arc;
+
+use support::redis::{RedisServer, shared_cluster, unique_prefix};
+use vanish_core::ratelimit::{Action, Policy, Tally};
+use vanish_server::ratelimit::memory::MemoryLimitStore;
+use vanish_server::ratelimit::redis::RedisLimitStore;
+use vanish_server::ratelimit::{ClientKey, LimitStore};
+use vanish_server::store::redis::{Keys, RedisConnection, RedisOptions, RedisTarget};
+
+const T0: u64 = 1_800_000_000_000;
+const P: Policy = Policy {
+    window_ms: 1000,
+    create_per_window: 2,
+    read_per_window: 5,
+    abuse_multiplier: 3,
+    ban_ms: 10_000,
+};
+
+fn client(n: u8) -> ClientKey {
+    ClientKey(format!("192.0.2.{n}"))
+}
+
+async fn windows_count_per_client_and_action_and_reopen(store: &dyn LimitStore) {
+    let r = store
+        .record(&client(1), Action::Create, 1, T0, &P)
+        .await
+        .expect("record");
+    assert_eq!(
+        r.tally,
+        Tally {
+            count: 1,
+            window_ends_at: T0 + 1000
+        }
+    );
+    let r = store
+        .record(&client(1), Action::Create, 2, T0 + 100, &P)
+        .await
+        .expect("record");
+    assert_eq!(
+        r.tally,
+        Tally {
+            count: 3,
+            window_ends_at: T0 + 1000
+        }
+    );
+    let r = store
+        .record(&client(1), Action::Read, 1, T0 + 100, &P)
+        .await
+        .expect("record");
+    assert_eq!(r.tally.count, 1, "reads are counted apart");
+    let r = store
+        .record(&client(2), Action::Create, 1, T0 + 100, &P)
+        .await
+        .expect("record");
+    assert_eq!(r.tally.count, 1, "clients are counted apart");
+    let r = store
+        .record(&client(1), Action::Create, 1, T0 + 999, &P)
+        .await
+        .expect("record");
+    assert_eq!(
+        r.tally,
+        Tally {
+            count: 4,
+            window_ends_at: T0 + 1000
+        }
+    );
+    let r = store
+        .record(&client(1), Action::Create, 1, T0 + 1000, &P)
+        .await
+        .expect("record");
+    assert_eq!(
+        r.tally,
+        Tally {
+            count: 1,
+            window_ends_at: T0 + 2000
+        },
+        "a new window opens at its end"
+    );
+    assert_eq!(r.banned_until, None);
+}
+
+async fn reaching_the_abuse_threshold_bans_until_ban_ms_later(store: &dyn LimitStore) {
+    // Threshold: 2 creates × 3 = 6 attempts in one window.
+    let r = store
+        .record(&client(1), Action::Create, 5, T0, &P)
+        .await
+        .expect("record");
+    assert_eq!(r.banned_until, None);
+    let r = store
+        .record(&client(1), Action::Create, 1, T0 + 10, &P)
+        .await
+        .expect("record");
+    assert_eq!((r.tally.count, r.banned_until), (6, Some(T0 + 10_010)));
+    assert_eq!(
+        store
+            .banned_until(&client(1), T0 + 10_009)
+            .await
+            .expect("lookup"),
+        Some(T0 + 10_010)
+    );
+    assert_eq!(
+        store
+            .banned_until(&client(1), T0 + 10_010)
+            .await
+            .expect("lookup"),
+        None,
+        "ends exactly"
+    );
+    assert_eq!(
+        store
+            .banned_until(&client(2), T0 + 10)
+            .await
+            .expect("lookup"),
+        None
+    );
+}
+
+/// A backend under test, kept alive with whatever it runs on.
+struct Backend {
+    store: Arc<dyn LimitStore>,
+    _guard: Box<dyn std::any::Any + Send>,
+}
+
+fn memory() -> Option<Backend> {
+    Some(Backend {
+        store: Arc::new(MemoryLimitStore::new(10_000)),
+        _guard: Box::new(()),
+    })
+}
+
+fn redis_on(url: &str) -> Arc<dyn LimitStore> {
+    let target = RedisTarget::parse(url).expect("test URL parses");
+    let conn = RedisConnection::open(&target, RedisOptions::default()).expect("client builds");
+    Arc::new(RedisLimitStore::new(
+        conn,
+        Keys::new(&unique_prefix()).expect("valid prefix"),
+    ))
+}
+
+fn redis() -> Option<Backend> {
+    let server = RedisServer::start()?;
+    Some(Backend {
+        store: redis_on(&server.url()),
+        _guard: Box::new(server),
+    })
+}
+
+fn redis_cluster() -> Option<Backend> {
+    let cluster = shared_cluster()?;
+    Some(Backend {
+        store: redis_on(&cluster.url()),
+        _guard: Box::new(cluster),
+    })
+}
+
+macro_rules! conformance {
+    ($backend:ident) => {
+        mod $backend {
+            #[tokio::test]
+            async fn windows_count_per_client_and_action_and_reopen() {
+                let Some(backend) = super::$backend() else {
+                    return;
+                };
+                super::windows_count_per_client_and_action_and_reopen(backend.store.as_ref()).await;
+            }
+
+            #[tokio::test]
+            async fn reaching_the_abuse_threshold_bans_until_ban_ms_later() {
+                let Some(backend) = super::$backend() else {
+                    return;
+                };
+                super::reaching_the_abuse_threshold_bans_until_ban_ms_later(backend.store.as_ref())
+                    .await;
+            }
+        }
+    };
+}
+
+conformance!(memory);
+conformance!(redis);
+conformance!(redis_cluster);
