@@ -112,7 +112,8 @@ async fn verify(base: &str, ledger: &Ledger) -> anyhow::Result<(usize, usize)> {
         let again = http.head(format!("{base}/api/secrets/{id}")).send().await?;
         anyhow::ensure!(
             again.status() == 404,
-            "acknowledged reveal of {id} resurrected"
+            "acknowledged reveal of {id} answers {} after a restart, not 404",
+            again.status()
         );
     }
     Ok((intact, ledger.revealed.len()))
