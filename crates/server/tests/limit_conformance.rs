@@ -6,12 +6,12 @@ mod support;
 
 use std::sync::Arc;
 
-use support::redis::{RedisServer, shared_cluster, unique_prefix};
+use support::redis::{RedisServer, connect, shared_cluster, unique_prefix};
 use vanish_core::ratelimit::{Action, Policy, Tally};
 use vanish_server::ratelimit::memory::MemoryLimitStore;
 use vanish_server::ratelimit::redis::RedisLimitStore;
 use vanish_server::ratelimit::{ClientKey, LimitStore};
-use vanish_server::store::redis::{Keys, RedisConnection, RedisOptions, RedisTarget};
+use vanish_server::store::redis::{Keys, RedisOptions};
 
 const T0: u64 = 1_800_000_000_000;
 const P: Policy = Policy {
@@ -27,62 +27,55 @@ fn client(n: u8) -> ClientKey {
 }
 
 async fn windows_count_per_client_and_action_and_reopen(store: &dyn LimitStore) {
-    let r = store
-        .record(&client(1), Action::Create, 1, T0, &P)
-        .await
-        .expect("record");
-    assert_eq!(
-        r.tally,
-        Tally {
-            count: 1,
-            window_ends_at: T0 + 1000
-        }
-    );
-    let r = store
-        .record(&client(1), Action::Create, 2, T0 + 100, &P)
-        .await
-        .expect("record");
-    assert_eq!(
-        r.tally,
-        Tally {
-            count: 3,
-            window_ends_at: T0 + 1000
-        }
-    );
-    let r = store
-        .record(&client(1), Action::Read, 1, T0 + 100, &P)
-        .await
-        .expect("record");
-    assert_eq!(r.tally.count, 1, "reads are counted apart");
-    let r = store
-        .record(&client(2), Action::Create, 1, T0 + 100, &P)
-        .await
-        .expect("record");
-    assert_eq!(r.tally.count, 1, "clients are counted apart");
-    let r = store
-        .record(&client(1), Action::Create, 1, T0 + 999, &P)
-        .await
-        .expect("record");
-    assert_eq!(
-        r.tally,
-        Tally {
-            count: 4,
-            window_ends_at: T0 + 1000
-        }
-    );
-    let r = store
-        .record(&client(1), Action::Create, 1, T0 + 1000, &P)
-        .await
-        .expect("record");
-    assert_eq!(
-        r.tally,
-        Tally {
-            count: 1,
-            window_ends_at: T0 + 2000
-        },
-        "a new window opens at its end"
-    );
-    assert_eq!(r.banned_until, None);
+    // (client, action, attempts, at) → (count, window end): the window opens at the first
+    // attempt, lasts `window_ms`, counts per client and action, and reopens at its end.
+    let steps = [
+        (
+            (1, Action::Create, 1, T0),
+            (1, T0 + 1000),
+            "the first attempt opens a window",
+        ),
+        (
+            (1, Action::Create, 2, T0 + 100),
+            (3, T0 + 1000),
+            "attempts add up",
+        ),
+        (
+            (1, Action::Read, 1, T0 + 100),
+            (1, T0 + 1100),
+            "reads are counted apart",
+        ),
+        (
+            (2, Action::Create, 1, T0 + 100),
+            (1, T0 + 1100),
+            "clients are counted apart",
+        ),
+        (
+            (1, Action::Create, 1, T0 + 999),
+            (4, T0 + 1000),
+            "the window is still open",
+        ),
+        (
+            (1, Action::Create, 1, T0 + 1000),
+            (1, T0 + 2000),
+            "a new window opens at its end",
+        ),
+    ];
+    for ((who, action, attempts, at), (count, window_ends_at), why) in steps {
+        let r = store
+            .record(&client(who), action, attempts, at, &P)
+            .await
+            .expect("record");
+        assert_eq!(
+            r.tally,
+            Tally {
+                count,
+                window_ends_at
+            },
+            "{why}"
+        );
+        assert_eq!(r.banned_until, None, "{why}");
+    }
 }
 
 async fn reaching_the_abuse_threshold_bans_until_ban_ms_later(store: &dyn LimitStore) {
@@ -135,12 +128,9 @@ fn memory() -> Option<Backend> {
 }
 
 fn redis_on(url: &str) -> Arc<dyn LimitStore> {
-    let target = RedisTarget::parse(url).expect("test URL parses");
-    let conn = RedisConnection::open(&target, RedisOptions::default()).expect("client builds");
-    Arc::new(RedisLimitStore::new(
-        conn,
-        Keys::new(&unique_prefix()).expect("valid prefix"),
-    ))
+    let conn = connect(url, RedisOptions::default());
+    let keys = Keys::new(&unique_prefix()).expect("valid prefix");
+    Arc::new(RedisLimitStore::new(conn, keys))
 }
 
 fn redis() -> Option<Backend> {

@@ -7,13 +7,13 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::redis::{RedisSentinel, RedisServer, shared_cluster, unique_prefix};
+use support::redis::{RedisSentinel, RedisServer, connect, shared_cluster, unique_prefix};
 use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::ratelimit::{Action, Policy};
 use vanish_server::ratelimit::redis::RedisLimitStore;
 use vanish_server::ratelimit::{ClientKey, LimitStore};
 use vanish_server::store::redis::persistence::assess;
-use vanish_server::store::redis::{Keys, RedisConnection, RedisOptions, RedisStore, RedisTarget};
+use vanish_server::store::redis::{Keys, RedisOptions, RedisStore};
 use vanish_server::store::{NewRecord, SecretStore, StoreError, Take};
 
 const T0: u64 = 1_800_000_000_000;
@@ -24,11 +24,6 @@ const P: Policy = Policy {
     abuse_multiplier: 3,
     ban_ms: 10_000,
 };
-
-fn connect(url: &str, options: RedisOptions) -> RedisConnection {
-    let target = RedisTarget::parse(url).expect("test URL parses");
-    RedisConnection::open(&target, options).expect("client builds")
-}
 
 fn limits(url: &str, prefix: &str) -> RedisLimitStore {
     let keys = Keys::new(prefix).expect("valid prefix");

@@ -11,7 +11,7 @@ use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::limits::{MAX_FAILED_PROOFS, RECEIPT_RETENTION_MS};
 use vanish_core::receipt::ReceiptState;
 use vanish_server::store::memory::MemoryStore;
-use vanish_server::store::redis::{Keys, RedisConnection, RedisOptions, RedisStore, RedisTarget};
+use vanish_server::store::redis::{Keys, RedisOptions, RedisStore};
 use vanish_server::store::sqlite::SqliteStore;
 use vanish_server::store::{Managed, Meta, NewRecord, SecretStore, Take};
 
@@ -42,8 +42,7 @@ fn sqlite() -> Option<Backend> {
 
 /// A `RedisStore` with its own key prefix on `url`.
 fn redis_store(url: &str) -> RedisStore {
-    let target = RedisTarget::parse(url).expect("test URL parses");
-    let conn = RedisConnection::open(&target, RedisOptions::default()).expect("client builds");
+    let conn = support::redis::connect(url, RedisOptions::default());
     let keys = Keys::new(&support::redis::unique_prefix()).expect("valid prefix");
     RedisStore::new(conn, keys)
 }

@@ -15,6 +15,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+use vanish_server::store::redis::{RedisConnection, RedisOptions, RedisTarget};
+
+/// A vanish Redis connection to `url` (any form `REDIS_URL` takes).
+pub fn connect(url: &str, options: RedisOptions) -> RedisConnection {
+    let target = RedisTarget::parse(url).expect("test URL parses");
+    RedisConnection::open(&target, options).expect("client builds")
+}
+
 /// Whether `redis-server` and `redis-cli` can run here; says so loudly when not, and fails
 /// when `VANISH_REQUIRE_ALL=1`.
 pub fn redis_available(what: &str) -> bool {
