@@ -15,3 +15,4 @@ mod rate_limits;
 mod request_limits;
 mod single_flight;
 mod slowloris;
+mod ui_dir;
