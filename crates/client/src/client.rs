@@ -19,6 +19,7 @@ use vanish_core::id::SecretId;
 use vanish_core::validate::IV_BYTES;
 
 use crate::error::Error;
+use crate::escape;
 
 /// Time allowed for one whole request, connection to last body byte.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -103,7 +104,7 @@ impl fmt::Debug for Revealed {
     }
 }
 
-/// `POST /api/secrets` body (DESIGN §3).
+/// `POST /api/secrets` body (`docs/api.md`).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateRequest<'a> {
@@ -181,6 +182,12 @@ impl Client {
         let created: CreateResponse = parse(&self.post(&url, &request)?)?;
         let id = SecretId::parse(&created.id)
             .ok_or_else(|| Error::InvalidResponse("the server sent an invalid id".into()))?;
+        // The token is printed and put into the receipt link: it must be what a token is.
+        if !is_manage_token(&created.manage_token) {
+            return Err(Error::InvalidResponse(
+                "the server sent an invalid manage token".into(),
+            ));
+        }
         Ok(Sent {
             link: Link::new(server.as_str(), id, link_key),
             manage_token: created.manage_token,
@@ -270,7 +277,18 @@ fn finish(mut response: Response<ureq::Body>) -> Result<Vec<u8>, Error> {
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|error| Error::InvalidResponse(error.to_string()))
+    // serde's messages quote the offending value, which the server chose.
+    serde_json::from_slice(body)
+        .map_err(|error| Error::InvalidResponse(escape::server_text(&error.to_string())))
+}
+
+/// The shape of a manage token (vanish's are 43 base64url characters); the web UI checks
+/// receipt links against the same rule.
+pub fn is_manage_token(token: &str) -> bool {
+    (16..=200).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn random<const N: usize>() -> Result<[u8; N], Error> {

