@@ -570,3 +570,143 @@ fn a_hostile_servers_text_reaches_the_terminal_escaped() -> TestResult {
     );
     Ok(())
 }
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> Result<u32, std::io::Error> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Ok(std::fs::symlink_metadata(path)?.permissions().mode() & 0o777)
+}
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &Path) -> Result<Vec<String>, std::io::Error> {
+    let mut names = std::fs::read_dir(dir)?
+        .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<Vec<_>, _>>()?;
+    names.sort();
+    Ok(names)
+}
+
+#[test]
+fn get_refuses_to_overwrite_an_existing_file_without_force_and_consumes_nothing() -> TestResult {
+    let server = TestServer::start()?;
+    let (link, token) = server.send(b"new secret", &[])?;
+    let out = tempfile::tempdir()?;
+    let existing = out.path().join("notes.txt");
+    std::fs::write(&existing, "precious")?;
+    let path = existing.to_str().ok_or("path")?;
+
+    let refused = server.vanish(&["get", &link, "-o", path], b"")?;
+    assert_eq!((refused.code, refused.stdout.as_slice()), (2, &b""[..]));
+    assert!(
+        refused.stderr.contains("already exists"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
+    assert_eq!(std::fs::read_to_string(&existing)?, "precious");
+    let status = server.vanish(&["status", &link, "--manage-token", &token], b"")?;
+    assert!(
+        status.stdout_text().starts_with("state: pending\n"),
+        "the refusal consumed the secret: {}",
+        status.stdout_text()
+    );
+    assert_eq!(names_in(out.path())?, ["notes.txt"]);
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn get_force_replaces_a_world_readable_file_with_a_private_one() -> TestResult {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = TestServer::start()?;
+    let (link, _) = server.send(b"new secret", &[])?;
+    let out = tempfile::tempdir()?;
+    let existing = out.path().join("notes.txt");
+    std::fs::write(&existing, "old and much longer content")?;
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644))?;
+
+    let got = server.vanish(
+        &[
+            "get",
+            &link,
+            "-o",
+            existing.to_str().ok_or("path")?,
+            "--force",
+        ],
+        b"",
+    )?;
+    assert_eq!(
+        (got.code, got.stdout.as_slice()),
+        (0, &b""[..]),
+        "{}",
+        got.stderr
+    );
+    assert_eq!(std::fs::read(&existing)?, b"new secret");
+    assert_eq!(mode_of(&existing)?, 0o600);
+    assert_eq!(names_in(out.path())?, ["notes.txt"], "no temp file left");
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn get_never_follows_a_symlink_at_the_output_path() -> TestResult {
+    let server = TestServer::start()?;
+    let out = tempfile::tempdir()?;
+    let target = out.path().join("target.txt");
+    std::fs::write(&target, "not yours")?;
+    let link_path = out.path().join("out.txt");
+    std::os::unix::fs::symlink(&target, &link_path)?;
+    let dangling = out.path().join("dangling.txt");
+    std::os::unix::fs::symlink(out.path().join("created-through-link"), &dangling)?;
+    let (link, _) = server.send(b"new secret", &[])?;
+
+    for path in [&link_path, &dangling] {
+        let refused = server.vanish(&["get", &link, "-o", path.to_str().ok_or("path")?], b"")?;
+        assert_eq!(refused.code, 2, "{}", refused.stderr);
+    }
+    assert_eq!(
+        names_in(out.path())?,
+        ["dangling.txt", "out.txt", "target.txt"],
+        "nothing created through the dangling link"
+    );
+
+    let forced = server.vanish(
+        &[
+            "get",
+            &link,
+            "-o",
+            link_path.to_str().ok_or("path")?,
+            "--force",
+        ],
+        b"",
+    )?;
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert_eq!(std::fs::read_to_string(&target)?, "not yours");
+    assert!(std::fs::symlink_metadata(&link_path)?.file_type().is_file());
+    assert_eq!(std::fs::read(&link_path)?, b"new secret");
+    assert_eq!(mode_of(&link_path)?, 0o600);
+    Ok(())
+}
+
+#[test]
+fn a_failed_forced_get_leaves_the_old_file_and_no_temp_file() -> TestResult {
+    let out = tempfile::tempdir()?;
+    let existing = out.path().join("keep.txt");
+    std::fs::write(&existing, "old")?;
+    let link = format!("{}/s/abcdefgh#{SOME_KEY}", closed_url());
+    let got = vanish_at(
+        "http://127.0.0.1:1",
+        &[
+            "get",
+            &link,
+            "-o",
+            existing.to_str().ok_or("path")?,
+            "--force",
+        ],
+        b"",
+    )?;
+    assert_eq!(got.code, 9, "{}", got.stderr);
+    assert_eq!(std::fs::read_to_string(&existing)?, "old");
+    assert_eq!(names_in(out.path())?, ["keep.txt"]);
+    Ok(())
+}

@@ -5,12 +5,14 @@
 //! All HTTP and crypto is in `vanish-client`; this module owns argument parsing, reading
 //! input and passphrases, printing, and the exit codes below, which are a contract with
 //! scripts (documented in `docs/cli.md`). Nothing printed ever contains a link's key.
+//! `output` is where `get -o FILE` writes (0600, never through a symbolic link).
 //!
 //! Output goes through explicit writes to stdout (never `println!`), so a closed pipe is an
 //! error we report instead of a panic.
 
 pub mod burn;
 pub mod get;
+mod output;
 pub mod send;
 pub mod status;
 
