@@ -1,5 +1,6 @@
 //! The four things a user does with vanish, over blocking HTTP: [`Client::send`],
-//! [`Client::reveal`], [`Client::status`] and [`Client::burn`].
+//! [`Client::reveal`], [`Client::status`] and [`Client::burn`]. The last two need only
+//! the secret's address and manage token ([`crate::receipt`]), never the link's key.
 //!
 //! Sealing and opening happen here, on the caller's machine, with vanish-core's envelope;
 //! only ciphertext, the iv and the passphrase verifier are ever sent. The link's
@@ -20,6 +21,7 @@ use vanish_core::validate::IV_BYTES;
 
 use crate::error::Error;
 use crate::escape;
+use crate::receipt::SecretAddress;
 
 /// Time allowed for one whole request, connection to last body byte.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -77,6 +79,14 @@ pub struct Sent {
     /// Expiry, milliseconds since the epoch.
     pub expires_at: u64,
     pub max_views: u32,
+}
+
+impl Sent {
+    /// The sender's receipt link, `{server}/?manage={id}#{token}`: what `status` and
+    /// `burn` (and the web UI) take, without the share link's key.
+    pub fn receipt_link(&self) -> String {
+        SecretAddress::from(&self.link).receipt_link(&self.manage_token)
+    }
 }
 
 impl fmt::Debug for Sent {
@@ -231,15 +241,20 @@ impl Client {
         })
     }
 
-    /// The sender's receipt: pending, viewed (when), burned or expired.
-    pub fn status(&self, link: &Link, manage_token: &str) -> Result<StatusResponse, Error> {
-        let url = format!("{}/status", secret_url(link));
+    /// The sender's receipt: pending, viewed (when), burned or expired. Needs the secret's
+    /// address (a share [`Link`] converts into one) and its manage token, never a key.
+    pub fn status(
+        &self,
+        secret: &SecretAddress,
+        manage_token: &str,
+    ) -> Result<StatusResponse, Error> {
+        let url = format!("{}/status", address_url(secret));
         parse(&self.post(&url, &ManageRequest { manage_token })?)
     }
 
     /// Destroys the secret now; later reveals find nothing.
-    pub fn burn(&self, link: &Link, manage_token: &str) -> Result<(), Error> {
-        let url = format!("{}/burn", secret_url(link));
+    pub fn burn(&self, secret: &SecretAddress, manage_token: &str) -> Result<(), Error> {
+        let url = format!("{}/burn", address_url(secret));
         self.post(&url, &ManageRequest { manage_token }).map(drop)
     }
 
@@ -257,7 +272,11 @@ impl Client {
 
 /// `{base}/api/secrets/{id}`; the key stays out of every URL.
 fn secret_url(link: &Link) -> String {
-    format!("{}/api/secrets/{}", link.base(), link.id())
+    address_url(&SecretAddress::from(link))
+}
+
+fn address_url(secret: &SecretAddress) -> String {
+    format!("{}/api/secrets/{}", secret.base(), secret.id())
 }
 
 /// Reads the body of a 2xx answer, or classifies any other one.

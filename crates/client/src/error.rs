@@ -12,6 +12,7 @@ use vanish_core::api::ErrorBody;
 use vanish_core::envelope::{LinkError, OpenError};
 
 use crate::escape;
+use crate::receipt::TargetError;
 
 /// Everything a client operation can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +20,9 @@ pub enum Error {
     /// The link could not be parsed (the reason never quotes the link).
     #[error("bad link: {0}")]
     BadLink(#[from] LinkError),
+    /// What `status` or `burn` was pointed at is not a receipt link, share link or id.
+    #[error("bad receipt link or id: {0}")]
+    BadTarget(#[from] TargetError),
     /// The server URL is not an `http://` or `https://` URL.
     #[error("bad server URL: it must start with http:// or https://")]
     BadServer,

@@ -85,12 +85,23 @@ impl Run {
 }
 
 fn vanish_at(server: &str, args: &[&str], stdin: &[u8]) -> Result<Run, Box<dyn std::error::Error>> {
+    vanish_with_env(server, args, stdin, &[])
+}
+
+/// Like [`vanish_at`], with `env` set for the CLI.
+fn vanish_with_env(
+    server: &str,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, &str)],
+) -> Result<Run, Box<dyn std::error::Error>> {
     let mut child = Command::new(VANISH)
         .args(args)
         .env("VANISH_SERVER", server)
         .env_remove("VANISH_MANAGE_TOKEN")
         // A proxy from the environment must not sit between the CLI and 127.0.0.1.
         .env("NO_PROXY", "*")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -708,5 +719,216 @@ fn a_failed_forced_get_leaves_the_old_file_and_no_temp_file() -> TestResult {
     assert_eq!(got.code, 9, "{}", got.stderr);
     assert_eq!(std::fs::read_to_string(&existing)?, "old");
     assert_eq!(names_in(out.path())?, ["keep.txt"]);
+    Ok(())
+}
+
+/// What `send` printed on stderr after `prefix`, on its own line.
+fn stderr_line<'a>(run: &'a Run, prefix: &str) -> Result<&'a str, String> {
+    run.stderr
+        .lines()
+        .find_map(|line| line.strip_prefix(prefix))
+        .ok_or_else(|| format!("no `{prefix}` line in: {}", run.stderr))
+}
+
+/// The id in a share link `{server}/s/{id}#{key}`.
+fn id_of(link: &str) -> &str {
+    link.split_once('#')
+        .map_or(link, |(location, _)| location)
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+}
+
+#[test]
+fn send_prints_a_receipt_link_that_status_and_burn_take_alone() -> TestResult {
+    let server = TestServer::start()?;
+    let sent = server.vanish(&["send"], b"receipt only")?;
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    let link = sent.stdout_text().trim().to_owned();
+    let token = stderr_line(&sent, "manage token: ")?;
+    let receipt = stderr_line(&sent, "receipt: ")?;
+    assert_eq!(
+        receipt,
+        format!("{}/?manage={}#{token}", server.url(), id_of(&link))
+    );
+    assert!(!receipt.contains(key_of(&link)), "the receipt holds no key");
+
+    let status = server.vanish(&["status", receipt], b"")?;
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        status.stdout_text().starts_with("state: pending\n"),
+        "{}",
+        status.stdout_text()
+    );
+    let burned = server.vanish(&["burn", receipt], b"")?;
+    assert_eq!(burned.code, 0, "{}", burned.stderr);
+    let status = server.vanish(&["status", receipt, "--json"], b"")?;
+    let json: Value = serde_json::from_slice(&status.stdout)?;
+    assert_eq!(json["state"], "burned");
+
+    let sent = server.vanish(&["send", "--json"], b"json too")?;
+    let json: Value = serde_json::from_slice(&sent.stdout)?;
+    let receipt = json["receiptLink"].as_str().ok_or("no receiptLink")?;
+    let status = server.vanish(&["status", receipt], b"")?;
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    Ok(())
+}
+
+#[test]
+fn status_and_burn_take_an_id_with_the_token_from_a_file_or_the_environment() -> TestResult {
+    let server = TestServer::start()?;
+    let (link, token) = server.send(b"by id", &[])?;
+    let id = id_of(&link);
+    let token_file = server.path("token");
+    std::fs::write(&token_file, format!("{token}\n"))?;
+    let token_file = token_file.to_str().ok_or("path")?;
+
+    let from_file = server.vanish(&["status", id, "--manage-token-file", token_file], b"")?;
+    assert_eq!(from_file.code, 0, "{}", from_file.stderr);
+    assert!(from_file.stdout_text().starts_with("state: pending\n"));
+
+    // A share link without its key names the secret just as well.
+    let keyless = format!("{}/s/{id}", server.url());
+    let keyless = server.vanish(
+        &["status", &keyless, "--manage-token-file", token_file],
+        b"",
+    )?;
+    assert_eq!(keyless.code, 0, "{}", keyless.stderr);
+
+    let from_env = vanish_with_env(
+        server.url(),
+        &["burn", id],
+        b"",
+        &[("VANISH_MANAGE_TOKEN", &token)],
+    )?;
+    assert_eq!(from_env.code, 0, "{}", from_env.stderr);
+    let status = server.vanish(&["status", id, "--manage-token", &token], b"")?;
+    assert!(
+        status.stdout_text().starts_with("state: burned\n"),
+        "{}",
+        status.stdout_text()
+    );
+    Ok(())
+}
+
+#[test]
+fn status_without_any_token_exits_2_and_a_receipt_link_conflicts_with_a_token_flag() -> TestResult {
+    let server = TestServer::start()?;
+    let sent = server.vanish(&["send"], b"keep")?;
+    let receipt = stderr_line(&sent, "receipt: ")?.to_owned();
+    let id = id_of(sent.stdout_text().trim()).to_owned();
+
+    let no_token = server.vanish(&["burn", &id], b"")?;
+    assert_eq!((no_token.code, no_token.stdout.as_slice()), (2, &b""[..]));
+    assert!(
+        no_token.stderr.contains("no manage token"),
+        "{}",
+        no_token.stderr
+    );
+    assert!(no_token.stderr.contains("hint: "), "{}", no_token.stderr);
+
+    let both = server.vanish(&["burn", &receipt, "--manage-token", "x"], b"")?;
+    assert_eq!(both.code, 2, "{}", both.stderr);
+
+    let (location, token) = receipt.split_once('#').ok_or("no token")?;
+    let cut = format!("{location}#{}", &token[..10]);
+    let cut = server.vanish(&["burn", &cut], b"")?;
+    assert_eq!(cut.code, 2, "{}", cut.stderr);
+    assert!(!cut.stderr.contains(&token[..10]), "{}", cut.stderr);
+    let bad_id = server.vanish(&["status", "not-an-id", "--manage-token", "x"], b"")?;
+    assert_eq!(bad_id.code, 2, "{}", bad_id.stderr);
+
+    let status = server.vanish(&["status", &receipt], b"")?;
+    assert!(
+        status.stdout_text().starts_with("state: pending\n"),
+        "nothing was burned: {}",
+        status.stdout_text()
+    );
+    Ok(())
+}
+
+/// Whether `script` (util-linux) can give the CLI a terminal; SKIPPED (or, under
+/// `VANISH_REQUIRE_ALL=1`, a failure) when it cannot.
+fn script_available() -> bool {
+    let runs = Command::new("script")
+        .args(["-q", "-e", "-c", "true", "/dev/null"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !runs {
+        assert_ne!(
+            std::env::var("VANISH_REQUIRE_ALL").as_deref(),
+            Ok("1"),
+            "`script` (util-linux) is needed for the terminal prompt test"
+        );
+        let _ = std::io::stderr().write_all(
+            b"\n*** SKIPPED the manage-token prompt test: no `script` (util-linux) ***\n",
+        );
+    }
+    runs
+}
+
+#[cfg(unix)]
+#[test]
+fn status_asks_for_the_manage_token_on_a_terminal_without_echoing_it() -> TestResult {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    if !script_available() {
+        return Ok(());
+    }
+    let server = TestServer::start()?;
+    let (link, token) = server.send(b"asked", &[])?;
+    // `script` runs the CLI on a new pseudo-terminal and relays our pipe to it as typing.
+    let mut child = Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("'{VANISH}' status {}", id_of(&link)),
+            "/dev/null",
+        ])
+        .env("VANISH_SERVER", server.url())
+        .env_remove("VANISH_MANAGE_TOKEN")
+        .env("NO_PROXY", "*")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let screen = Arc::clone(&screen);
+        thread::spawn(move || {
+            let mut buffer = [0u8; 1024];
+            while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+                screen
+                    .lock()
+                    .map(|mut s| s.extend_from_slice(&buffer[..n]))
+                    .ok();
+            }
+        })
+    };
+    let shown = || {
+        String::from_utf8_lossy(&screen.lock().map(|s| s.clone()).unwrap_or_default()).into_owned()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !shown().contains("Manage token: ") {
+        assert!(Instant::now() < deadline, "no prompt: {}", shown());
+        thread::sleep(Duration::from_millis(20));
+    }
+    // The prompt is printed just before echo is turned off: let that happen first.
+    thread::sleep(Duration::from_millis(300));
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    stdin.write_all(format!("{token}\n").as_bytes())?;
+    let status = child.wait()?;
+    drop(stdin);
+    reader.join().map_err(|_| "reader panicked")?;
+    let shown = shown();
+    assert_eq!(status.code(), Some(0), "{shown}");
+    assert!(shown.contains("state: pending"), "{shown}");
+    assert!(!shown.contains(&token), "the token was echoed: {shown}");
     Ok(())
 }

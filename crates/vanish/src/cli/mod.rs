@@ -5,13 +5,15 @@
 //! All HTTP and crypto is in `vanish-client`; this module owns argument parsing, reading
 //! input and passphrases, printing, and the exit codes below, which are a contract with
 //! scripts (documented in `docs/cli.md`). Nothing printed ever contains a link's key.
-//! `output` is where `get -o FILE` writes (0600, never through a symbolic link).
+//! `output` is where `get -o FILE` writes (0600, never through a symbolic link);
+//! `manage` finds the secret and manage token that `status` and `burn` act on.
 //!
 //! Output goes through explicit writes to stdout (never `println!`), so a closed pipe is an
 //! error we report instead of a panic.
 
 pub mod burn;
 pub mod get;
+mod manage;
 mod output;
 pub mod send;
 pub mod status;
@@ -95,7 +97,7 @@ impl From<Error> for Failure {
 /// The exit code of each client error; exhaustive so a new variant must pick one.
 fn exit_code(error: &Error) -> u8 {
     match error {
-        Error::BadLink(_) | Error::BadServer => exit::USAGE,
+        Error::BadLink(_) | Error::BadTarget(_) | Error::BadServer => exit::USAGE,
         Error::NotFound => exit::NOT_FOUND,
         Error::PassphraseRequired | Error::PassphraseInvalid => exit::PASSPHRASE,
         Error::Forbidden => exit::FORBIDDEN,
