@@ -57,7 +57,9 @@ impl From<&Link> for SecretAddress {
 /// Why a `status`/`burn` target was refused. Never quotes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
-    #[error("expected a receipt link, a share link (http:// or https://) or a secret id")]
+    #[error(
+        "expected a receipt link, a share link (http:// or https:// and a host) or a secret id"
+    )]
     NotALinkOrId,
     #[error("the link has no /s/{{id}} path, ?manage= or ?id= parameter")]
     MissingId,
@@ -109,6 +111,10 @@ impl ManageTarget {
             }
         };
         let id = SecretId::parse(id).ok_or(TargetError::InvalidId)?;
+        let host = base.split_once("://").map_or("", |(_, rest)| rest);
+        if host.is_empty() || host.starts_with('/') {
+            return Err(TargetError::NotALinkOrId.into());
+        }
         // A share link's fragment is its key: not needed here, so not even looked at.
         let manage_token = match (is_receipt, fragment) {
             (false, _) | (true, "") => None,
@@ -203,6 +209,10 @@ mod tests {
             ),
             (
                 format!("ftp://h/?manage=abcdefgh#{TOKEN}"),
+                TargetError::NotALinkOrId,
+            ),
+            (
+                format!("https:///?manage=abcdefgh#{TOKEN}"),
                 TargetError::NotALinkOrId,
             ),
             ("abc".to_owned(), TargetError::NotALinkOrId),

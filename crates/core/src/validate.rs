@@ -180,6 +180,10 @@ pub fn canonical_base64url(s: &str) -> Option<String> {
 fn parse_ttl(value: Option<&Value>, limits: &Limits) -> Result<u64, Rejection> {
     let requested = match value {
         None | Some(Value::Null) => return Ok(limits.ttl_default_ms),
+        // Whole numbers exactly (an f64 rounds above 2^53); others through f64.
+        Some(Value::Number(n)) if n.is_u64() => {
+            return Ok(limits.clamp_ttl(n.as_u64().unwrap_or_default()));
+        }
         Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
         Some(_) => {
             return Err(Rejection::new(
@@ -259,6 +263,14 @@ mod tests {
         assert_eq!(ttl("1e30"), Limits::TTL_MAX_MS);
         assert_eq!(ttl("3600000"), 3_600_000);
         assert_eq!(ttl("3600000.7"), 3_600_000);
+        // Whole numbers are exact beyond f64's 2^53.
+        let wide = Limits {
+            ttl_max_ms: u64::MAX,
+            ..Limits::default()
+        };
+        let body = format!(r#"{{"encrypted":"abcd","iv":"{IV}","ttl":9007199254740993}}"#);
+        let secret = parse_create(body.as_bytes(), &wide).expect("valid");
+        assert_eq!(secret.ttl_ms, 9_007_199_254_740_993);
     }
 
     #[test]
