@@ -932,3 +932,34 @@ fn status_asks_for_the_manage_token_on_a_terminal_without_echoing_it() -> TestRe
     assert!(!shown.contains(&token), "the token was echoed: {shown}");
     Ok(())
 }
+
+#[cfg(unix)]
+#[test]
+fn a_secret_shown_on_a_terminal_has_its_control_characters_escaped() -> TestResult {
+    if !script_available() {
+        return Ok(());
+    }
+    let server = TestServer::start()?;
+    let (link, _) = server.send(b"line one\r\n\x1b[2J\x1b]0;pwned\x07\tend", &[])?;
+    let output = Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("'{VANISH}' get '{link}'"),
+            "/dev/null",
+        ])
+        .env("NO_PROXY", "*")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()?;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    // The terminal turns our "\n" into "\r\n"; the secret's own CRLF stays one line break.
+    assert!(
+        shown.contains("line one\r\r\n\\x1b[2J\\x1b]0;pwned\\x07\tend\r\n"),
+        "{shown:?}"
+    );
+    assert_eq!(raw_controls(&shown.replace(['\r', '\t'], "")), []);
+    Ok(())
+}
