@@ -10,6 +10,7 @@ use vanish_core::clock::Clock;
 use vanish_core::limits::Limits;
 
 use crate::resilience::CircuitBreaker;
+use crate::routes::health::Readiness;
 use crate::routes::ui::Ui;
 use crate::store::SecretStore;
 use crate::telemetry::Metrics;
@@ -38,6 +39,7 @@ pub struct Shared {
     /// Every circuit breaker, for readiness and `/metrics`.
     pub breakers: Arc<[Arc<CircuitBreaker>]>,
     pub lifecycle: Arc<Lifecycle>,
+    pub readiness: Readiness,
     pub metrics_access: MetricsAccess,
     pub security_contact: Arc<str>,
     pub ui: Ui,

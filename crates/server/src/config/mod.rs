@@ -67,6 +67,11 @@ pub struct Listen {
     #[arg(long = "request-timeout-ms", env = "REQUEST_TIMEOUT_MS", default_value = "30000", value_parser = parse::positive_ms)]
     pub request_timeout: Duration,
 
+    /// Most connections open at once; past it, new ones wait in the kernel's backlog. Each
+    /// costs a few tens of KiB at most, so this bounds memory under a connection flood.
+    #[arg(long = "max-connections", env = "MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
+
     /// On SIGTERM, how long in-flight requests may take to finish, in ms.
     #[arg(long = "shutdown-grace-ms", env = "SHUTDOWN_GRACE_MS", default_value = "10000", value_parser = parse::ms)]
     pub shutdown_grace: Duration,

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 mod create;
-mod health;
+pub mod health;
 mod manage;
 mod meta;
 pub mod metrics;
