@@ -2,6 +2,7 @@
 //! so it builds for native servers, the CLI and `wasm32-unknown-unknown` (a Cloudflare Worker).
 //!
 //! Map:
+//! - [`access`]: who may create secrets (open, API tokens, a proxy's identity, closed).
 //! - [`id`]: secret ids and manage tokens (generation from caller-supplied entropy, parsing,
 //!   hashing, constant-time comparison).
 //! - [`envelope`]: AES-256-GCM sealing, the passphrase derivation and share links
@@ -21,6 +22,7 @@
 //! Randomness is the caller's: functions that need it take bytes, so this crate never
 //! touches the OS.
 
+pub mod access;
 pub mod api;
 pub mod breaker;
 pub mod clock;

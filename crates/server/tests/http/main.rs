@@ -7,6 +7,7 @@ mod bad_input;
 mod breaker;
 mod connections;
 mod cors_and_headers;
+mod create_access;
 mod expiry;
 mod lifecycle;
 mod metrics;
