@@ -6,7 +6,7 @@
 //! "Who may create", shows each setup.
 
 use crate::error::ErrorCode;
-use crate::id::TokenHash;
+use crate::id::{ManageToken, TokenHash};
 
 /// The rule for `POST /api/secrets`.
 #[derive(Debug, Clone)]
@@ -81,6 +81,12 @@ fn in_domains(address: &str, domains: &[String]) -> bool {
     address.rsplit_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
     })
+}
+
+/// A new API token for creating: `vns_` and 256 random bits in base64url. The server keeps
+/// only its [`TokenHash`].
+pub fn new_api_token(random: [u8; 32]) -> String {
+    format!("vns_{}", ManageToken::from_random(random).as_str())
 }
 
 /// The `Authorization` header's bearer token: `Bearer <token>`, scheme in any case.

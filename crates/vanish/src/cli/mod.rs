@@ -17,6 +17,7 @@ mod manage;
 mod output;
 pub mod send;
 pub mod status;
+pub mod token;
 
 use std::fs;
 use std::io::{self, IsTerminal as _, Write as _};
