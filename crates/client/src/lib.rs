@@ -17,3 +17,4 @@ pub mod error;
 pub use client::{Client, Revealed, SendOptions, Sent, Server};
 pub use error::Error;
 pub use vanish_core::envelope::Link;
+pub use vanish_core::payload::FileInfo;

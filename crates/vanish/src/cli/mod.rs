@@ -11,6 +11,7 @@
 
 pub mod burn;
 pub mod get;
+mod save;
 pub mod send;
 pub mod status;
 
