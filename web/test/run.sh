@@ -38,8 +38,8 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 cd "$here"
-# The envelope tests need no dependencies; they always run.
-files=(envelope.test.mjs)
+# The envelope, payload and zip tests need no npm dependencies; they always run.
+files=(envelope.test.mjs payload.test.mjs zip.test.mjs)
 
 if [ ! -x "$chromium" ]; then
   skip_or_fail "Chromium not found at $chromium (apt-get install -y chromium)"
