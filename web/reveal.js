@@ -69,8 +69,13 @@ async function loadMeta({ focus }) {
   }
   passphraseRequired = Boolean(meta.passphraseRequired);
   const count = meta.viewsLeft;
-  setText($('ready-meta'), 'reveal.ready.meta', { count, when: (lang) => describeTime(meta.expiresAt, lang) });
-  setText($('ready-warning'), 'reveal.ready.warning', { count });
+  // The last view is its own sentence, not a plural form: it is about what happens, not
+  // about grammar (Japanese has no plural forms, yet says "once" differently).
+  const isLast = count === 1;
+  setText($('ready-meta'), isLast ? 'reveal.ready.metaOnce' : 'reveal.ready.meta', {
+    count, when: (lang) => describeTime(meta.expiresAt, lang),
+  });
+  setText($('ready-warning'), isLast ? 'reveal.ready.warningLast' : 'reveal.ready.warning');
   $('proof-field').hidden = !passphraseRequired;
   showView(allViews, views.ready, { focus });
   return undefined;
@@ -145,7 +150,8 @@ function showSecret(plaintext, viewsLeft) {
   const showText = isText && (!file || content.length <= PREVIEW_MAX_BYTES);
   revealed = true;
   setText($('secret-title'), file ? 'secret.fileTitle' : 'secret.title');
-  setText($('secret-notice'), viewsLeft > 0 ? 'secret.left' : 'secret.destroyed', { count: viewsLeft });
+  const notice = { 0: 'secret.destroyed', 1: 'secret.leftOnce' }[viewsLeft] || 'secret.left';
+  setText($('secret-notice'), notice, { count: viewsLeft });
   // textContent, never innerHTML: the secret is shown as text, whatever it contains.
   $('secret-text').textContent = showText ? text : '';
   $('secret-text').hidden = !showText;
@@ -167,7 +173,7 @@ function showFileCard(file, size) {
 }
 
 /**
- * A files's bytes (or a text that is not UTF-8) as a download. Always
+ * A file's bytes (or a text that is not UTF-8) as a download. Always
  * application/octet-stream, whatever type the sender claimed: a blob: URL has this
  * page's origin, and must never be rendered as HTML in it.
  */

@@ -12,13 +12,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { seal } from '../envelope.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const binary = process.env.VANISH_BIN || join(repoRoot, 'target/debug/vanish');
+// Absolute, since some tests run the CLI in another directory.
+export const binary = resolve(process.env.VANISH_BIN || join(repoRoot, 'target/debug/vanish'));
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const requireAll = process.env.VANISH_REQUIRE_ALL === '1';
 const screenshotDir = process.env.VANISH_SCREENSHOT_DIR || '';
