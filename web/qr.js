@@ -8,6 +8,8 @@ import { encode } from './vendor/uqr.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const QUIET_ZONE = 4;
+/** About how wide the code is drawn, in CSS pixels. */
+const TARGET_PIXELS = 288;
 
 /**
  * Replaces the contents of `container` with the QR code of `text`. Returns the `<svg>`;
@@ -17,6 +19,11 @@ export function drawQr(container, text) {
   const { size, data } = encode(text, { ecc: 'M', border: QUIET_ZONE });
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 ${size} ${size}`);
+  // A whole number of screen pixels per module keeps the edges crisp (attributes, not
+  // styles: the CSP allows no inline style); CSS shrinks it on narrow screens.
+  const pixels = size * Math.max(2, Math.floor(TARGET_PIXELS / size));
+  svg.setAttribute('width', String(pixels));
+  svg.setAttribute('height', String(pixels));
   svg.setAttribute('role', 'img');
   svg.setAttribute('class', 'qr');
   svg.setAttribute('shape-rendering', 'crispEdges');

@@ -39,7 +39,7 @@ fi
 
 cd "$here"
 # The envelope, payload and zip tests need no npm dependencies; they always run.
-files=(envelope.test.mjs payload.test.mjs zip.test.mjs)
+files=(envelope.test.mjs payload.test.mjs zip.test.mjs i18n.test.mjs)
 
 if [ ! -x "$chromium" ]; then
   skip_or_fail "Chromium not found at $chromium (apt-get install -y chromium)"
@@ -51,7 +51,7 @@ else
   else
     npm install --no-audit --no-fund --loglevel=error
   fi
-  files+=(browser.test.mjs)
+  files+=(browser.test.mjs files.test.mjs qr.test.mjs pages.test.mjs)
 fi
 
 node --test --test-concurrency=1 "${files[@]}"
