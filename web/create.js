@@ -28,6 +28,9 @@ const problemView = $('problem-view');
 const allViews = [createView, resultView, manageView, problemView];
 
 async function start() {
+  // A receipt or old-style link opened in this tab after its fragment was removed from
+  // the address bar is only a change of fragment: load it as the page it is.
+  window.addEventListener('hashchange', () => { if (location.hash && location.search) location.reload(); });
   await startI18n();
   const params = new URLSearchParams(location.search);
   if (params.has('id')) return openLegacyLink(params.get('id'));

@@ -38,6 +38,9 @@ async function start() {
   // The key leaves the address bar before anything else, even the language files.
   const fragment = location.hash;
   if (fragment) history.replaceState(null, '', location.pathname + location.search);
+  // The link opened again in this tab, now that the key is gone from the address bar, is
+  // only a change of fragment, which loads nothing: load it as the new page it is.
+  window.addEventListener('hashchange', () => { if (location.hash) location.reload(); });
   await startI18n();
   try {
     linkKey = parseLinkKey(fragment);

@@ -210,6 +210,21 @@ browserSuite('web UI browser tests', (ctx) => {
       assert.equal((await metaOf(server.base, created.id)).body.viewsLeft, 1);
     });
 
+    test('the full link opened in the tab of an incomplete one loads, though only the fragment differs', async () => {
+      const created = await createViaApi(server.base, 'second try');
+      const { context, page, log } = await openPage(browser);
+      await page.goto(`${server.base}/s/${created.id}#${created.key.slice(0, 20)}`);
+      await page.locator('#badlink-view').waitFor();
+      // The page removed the fragment, so this URL differs from the current one only by it.
+      await page.goto(created.link);
+      await page.locator('#ready-view').waitFor();
+      await page.click('#reveal-button');
+      await page.locator('#secret-view').waitFor();
+      assert.equal(await page.textContent('#secret-text'), 'second try');
+      assertCleanConsole(log);
+      await context.close();
+    });
+
     test('a secret already revealed elsewhere shows the not-available page on Reveal', async () => {
       const created = await createViaApi(server.base, 'race');
       const { context, page, log } = await openPage(browser);
