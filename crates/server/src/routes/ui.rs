@@ -132,6 +132,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_embedded_ui_has_its_subfolders_but_not_its_tests() {
+        let names: Vec<&str> = embedded::ASSETS.iter().map(|(name, _)| *name).collect();
+        for needed in [
+            "index.html",
+            "reveal.html",
+            "i18n/en.json",
+            "i18n/ja.json",
+            "vendor/uqr.js",
+        ] {
+            assert!(names.contains(&needed), "{needed} is embedded");
+        }
+        assert!(
+            names
+                .iter()
+                .all(|name| !name.starts_with("test/") && !name.contains("node_modules")),
+            "{names:?}"
+        );
+    }
+
+    #[test]
     fn safe_join_refuses_escapes() {
         let dir = Path::new("/srv/ui");
         assert_eq!(
