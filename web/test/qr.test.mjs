@@ -9,7 +9,6 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +23,8 @@ const zbarMissing = 'zbarimg is not installed (apt-get install -y zbar-tools)';
 test('web/vendor/uqr.js is the npm package uqr 0.1.3, unchanged, with its licence', () => {
   let original;
   try {
-    const require = createRequire(import.meta.url);
-    original = readFileSync(join(require.resolve('uqr/package.json'), '..', 'dist/index.mjs'), 'utf8');
+    // Read from node_modules directly: the package's "exports" do not expose this path.
+    original = readFileSync(fileURLToPath(new URL('./node_modules/uqr/dist/index.mjs', import.meta.url)), 'utf8');
   } catch {
     if (requireAll) assert.fail('uqr is not installed (cd web/test && npm ci)');
     console.log('\n*** SKIPPED: vendored uqr check: run npm ci in web/test ***\n');
