@@ -16,6 +16,7 @@ import { announce, api, bindCopyButton, errorMessage, isValidId, showView } from
 
 /** Text files up to this size are also shown on the page, to read or copy. */
 const PREVIEW_MAX_BYTES = 256 * 1024;
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 const $ = (id) => document.getElementById(id);
 const views = {
@@ -150,7 +151,9 @@ function setPassphraseError(key) {
 function showSecret(plaintext, viewsLeft) {
   const { file, content } = decodePayload(plaintext);
   const { text, isText } = decodeText(content);
-  const showText = isText && (!file || content.length <= PREVIEW_MAX_BYTES);
+  // A file is also shown as text only if it reads as text: UTF-8 without control
+  // characters other than tabs and line breaks (a file of NUL bytes is valid UTF-8).
+  const showText = isText && (!file || (content.length <= PREVIEW_MAX_BYTES && !CONTROL.test(text)));
   revealed = true;
   setText($('secret-title'), file ? 'secret.fileTitle' : 'secret.title');
   const notice = { 0: 'secret.destroyed', 1: 'secret.leftOnce' }[viewsLeft] || 'secret.left';

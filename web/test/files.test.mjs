@@ -152,6 +152,15 @@ browserSuite('files in the browser', ({ server, browser }) => {
       assert.equal(await recipient.page.textContent('#secret-text'), '<b>line</b> one\n');
       assert.equal(await recipient.page.locator('#secret-text b').count(), 0, 'shown as text, not HTML');
       assert.equal(await recipient.page.isVisible('#secret-copy'), true);
+
+      // NUL bytes are valid UTF-8 but not text: download only.
+      const zeros = await createWithFiles(page, server.base, [{ name: 'zeros.bin', mimeType: '', buffer: Buffer.alloc(500) }]);
+      await recipient.page.goto(zeros.link);
+      await recipient.page.click('#reveal-button');
+      await recipient.page.locator('#file-card').waitFor();
+      assert.equal(await recipient.page.isVisible('#secret-text'), false);
+      assert.equal(await recipient.page.isVisible('#secret-copy'), false);
+      assert.match(await recipient.page.textContent('#file-meta'), /^500 bytes/);
       assertCleanConsole(log);
       assertCleanConsole(recipient.log);
       await context.close();
