@@ -37,8 +37,8 @@ export function safeFileName(raw) {
   const cleaned = base.replace(/\p{Cc}/gu, '').replace(INVISIBLE, '').replace(/[<>:"|?*]/g, '_');
   const trimmed = cleaned.replace(/^[\s.]+|[\s.]+$/gu, '');
   if (!trimmed) return null;
-  const short = shorten(trimmed, MAX_NAME_BYTES);
-  return isDeviceName(short) ? `_${short}` : short;
+  // Prefixed before shortening, so the prefix counts against the length limit.
+  return shorten(isDeviceName(trimmed) ? `_${trimmed}` : trimmed, MAX_NAME_BYTES);
 }
 
 function shorten(name, limit) {

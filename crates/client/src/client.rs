@@ -1,5 +1,6 @@
 //! The four things a user does with vanish, over blocking HTTP: [`Client::send`],
-//! [`Client::reveal`], [`Client::status`] and [`Client::burn`].
+//! [`Client::reveal`], [`Client::status`] and [`Client::burn`]. The last two need only
+//! the secret's address and manage token ([`crate::receipt`]), never the link's key.
 //!
 //! Sealing and opening happen here, on the caller's machine, with vanish-core's envelope;
 //! only ciphertext, the iv and the passphrase verifier are ever sent. A file's name and
@@ -22,6 +23,8 @@ use vanish_core::payload::{FileInfo, Payload};
 use vanish_core::validate::IV_BYTES;
 
 use crate::error::Error;
+use crate::escape;
+use crate::receipt::SecretAddress;
 
 /// Time allowed for one whole request, connection to last body byte.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -85,6 +88,14 @@ pub struct Sent {
     pub max_views: u32,
 }
 
+impl Sent {
+    /// The sender's receipt link, `{server}/?manage={id}#{token}`: what `status` and
+    /// `burn` (and the web UI) take, without the share link's key.
+    pub fn receipt_link(&self) -> String {
+        SecretAddress::from(&self.link).receipt_link(&self.manage_token)
+    }
+}
+
 impl fmt::Debug for Sent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sent")
@@ -115,7 +126,7 @@ impl fmt::Debug for Revealed {
     }
 }
 
-/// `POST /api/secrets` body (DESIGN §3).
+/// `POST /api/secrets` body (docs/api.md, "Create").
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateRequest<'a> {
@@ -197,6 +208,12 @@ impl Client {
         let created: CreateResponse = parse(&self.post(&url, &request)?)?;
         let id = SecretId::parse(&created.id)
             .ok_or_else(|| Error::InvalidResponse("the server sent an invalid id".into()))?;
+        // The token is printed and put into the receipt link: it must be what a token is.
+        if !is_manage_token(&created.manage_token) {
+            return Err(Error::InvalidResponse(
+                "the server sent an invalid manage token".into(),
+            ));
+        }
         Ok(Sent {
             link: Link::new(server.as_str(), id, link_key),
             manage_token: created.manage_token,
@@ -246,15 +263,20 @@ impl Client {
         })
     }
 
-    /// The sender's receipt: pending, viewed (when), burned or expired.
-    pub fn status(&self, link: &Link, manage_token: &str) -> Result<StatusResponse, Error> {
-        let url = format!("{}/status", secret_url(link));
+    /// The sender's receipt: pending, viewed (when), burned or expired. Needs the secret's
+    /// address (a share [`Link`] converts into one) and its manage token, never a key.
+    pub fn status(
+        &self,
+        secret: &SecretAddress,
+        manage_token: &str,
+    ) -> Result<StatusResponse, Error> {
+        let url = format!("{}/status", address_url(secret));
         parse(&self.post(&url, &ManageRequest { manage_token })?)
     }
 
     /// Destroys the secret now; later reveals find nothing.
-    pub fn burn(&self, link: &Link, manage_token: &str) -> Result<(), Error> {
-        let url = format!("{}/burn", secret_url(link));
+    pub fn burn(&self, secret: &SecretAddress, manage_token: &str) -> Result<(), Error> {
+        let url = format!("{}/burn", address_url(secret));
         self.post(&url, &ManageRequest { manage_token }).map(drop)
     }
 
@@ -272,7 +294,11 @@ impl Client {
 
 /// `{base}/api/secrets/{id}`; the key stays out of every URL.
 fn secret_url(link: &Link) -> String {
-    format!("{}/api/secrets/{}", link.base(), link.id())
+    address_url(&SecretAddress::from(link))
+}
+
+fn address_url(secret: &SecretAddress) -> String {
+    format!("{}/api/secrets/{}", secret.base(), secret.id())
 }
 
 /// Reads the body of a 2xx answer, or classifies any other one.
@@ -292,7 +318,18 @@ fn finish(mut response: Response<ureq::Body>) -> Result<Vec<u8>, Error> {
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|error| Error::InvalidResponse(error.to_string()))
+    // serde's messages quote the offending value, which the server chose.
+    serde_json::from_slice(body)
+        .map_err(|error| Error::InvalidResponse(escape::server_text(&error.to_string())))
+}
+
+/// The shape of a manage token (vanish's are 43 base64url characters); the web UI checks
+/// receipt links against the same rule.
+pub fn is_manage_token(token: &str) -> bool {
+    (16..=200).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn random<const N: usize>() -> Result<[u8; N], Error> {

@@ -216,7 +216,7 @@ impl fmt::Debug for Keys {
 /// Why a share link was refused. Never quotes the link, which holds the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
-    #[error("the link must start with http:// or https://")]
+    #[error("the link must start with http:// or https:// and a host")]
     NotHttp,
     #[error("the link has no #key fragment")]
     MissingKey,
@@ -263,6 +263,9 @@ impl Link {
             None => path_id(location)?,
         };
         let id = SecretId::parse(id).ok_or(LinkError::InvalidId)?;
+        if !has_host(base) {
+            return Err(LinkError::NotHttp);
+        }
         Ok(Self::new(base, id, key))
     }
 
@@ -278,6 +281,13 @@ impl Link {
     pub fn key(&self) -> &LinkKey {
         &self.key
     }
+}
+
+/// Whether an `http(s)://` base names a host: `https:///s/{id}` does not, and would be
+/// shown as `https:/s/{id}`, which no longer parses.
+fn has_host(base: &str) -> bool {
+    base.split_once("://")
+        .is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'))
 }
 
 /// The `id` parameter of the original's `/?id={id}` form.
@@ -532,10 +542,11 @@ mod tests {
             })
             .collect();
         let long_name = format!("{}.tar.gz", "é".repeat(150));
+        let long_device = format!("con.{}", "x".repeat(250));
         let file_names: Vec<Value> = FILE_NAMES
             .iter()
             .copied()
-            .chain([long_name.as_str()])
+            .chain([long_name.as_str(), long_device.as_str()])
             .map(|raw| json!({"raw": raw, "safe": crate::payload::safe_file_name(raw)}))
             .collect();
         json!({
@@ -717,6 +728,8 @@ mod tests {
         let key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
         let cases = [
             (format!("ftp://h/s/abcdefgh#{key}"), LinkError::NotHttp),
+            (format!("https:///s/abcdefgh#{key}"), LinkError::NotHttp),
+            (format!("https://?id=abcdefgh#{key}"), LinkError::NotHttp),
             ("https://h/s/abcdefgh".to_owned(), LinkError::MissingKey),
             (
                 "https://h/s/abcdefgh#short".to_owned(),

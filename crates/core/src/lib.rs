@@ -15,7 +15,9 @@
 //! - [`receipt`]: the sender's view of a secret's life (pending, viewed, burned, expired).
 //! - [`clock`]: the time source, injected so tests control it.
 //! - [`headers`]: security headers and `security.txt`.
-//! - [`ratelimit`]: rate-window and abuse-ban maths, and the rate-limit headers.
+//! - [`ratelimit`]: client keys, rate-window and abuse-ban maths, the rate-limit headers.
+//! - [`routes`]: the API's route templates, methods, and which budget each spends.
+//! - [`cors`]: origin normalisation and the cross-origin verdict.
 //! - [`breaker`]: the circuit-breaker state machine.
 //!
 //! Randomness is the caller's: functions that need it take bytes, so this crate never
@@ -24,6 +26,7 @@
 pub mod api;
 pub mod breaker;
 pub mod clock;
+pub mod cors;
 pub mod envelope;
 pub mod error;
 pub mod headers;
@@ -32,4 +35,5 @@ pub mod limits;
 pub mod payload;
 pub mod ratelimit;
 pub mod receipt;
+pub mod routes;
 pub mod validate;

@@ -148,8 +148,8 @@ fn decode_file(plaintext: &[u8]) -> Option<Payload<'_>> {
 ///    an extension (U+200B–U+200F, U+202A–U+202E, U+2060–U+206F, U+FEFF) removed;
 /// 3. `< > : " | ? *` (refused by Windows) replaced by `_`;
 /// 4. white space and dots trimmed at both ends (no hidden files, no `..`);
-/// 5. shortened to [`MAX_NAME_BYTES`] of UTF-8, keeping a short extension;
-/// 6. a Windows device name (`CON`, `NUL`, `COM1`, … with any extension) gets a `_` prefix.
+/// 5. a Windows device name (`CON`, `NUL`, `COM1`, … with any extension) gets a `_` prefix;
+/// 6. shortened to [`MAX_NAME_BYTES`] of UTF-8, keeping a short extension.
 ///
 /// `None` when nothing is left.
 pub fn safe_file_name(raw: &str) -> Option<String> {
@@ -163,12 +163,13 @@ pub fn safe_file_name(raw: &str) -> Option<String> {
     if trimmed.is_empty() {
         return None;
     }
-    let short = shorten(trimmed, MAX_NAME_BYTES);
-    Some(if is_device_name(&short) {
-        format!("_{short}")
+    // Prefixed before shortening, so the prefix counts against the length limit.
+    let named = if is_device_name(trimmed) {
+        format!("_{trimmed}")
     } else {
-        short
-    })
+        trimmed.to_owned()
+    };
+    Some(shorten(&named, MAX_NAME_BYTES))
 }
 
 fn is_invisible_format(c: char) -> bool {

@@ -6,6 +6,42 @@
 //! Counting is the store's job (in process or shared); this module only turns a count into
 //! a decision and the response headers that explain it.
 
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
+
+/// Who a limit applies to: an IPv4 address, or an IPv6 address's /64 (one host usually
+/// holds a whole /64), as text (`203.0.113.7`, `2001:db8:1:2::/64`). Never logged, never a
+/// metric label.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientKey(String);
+
+impl ClientKey {
+    /// The key of a client at `ip`; IPv4-mapped IPv6 addresses are IPv4 clients.
+    pub fn of(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V4(v4) => Self(v4.to_string()),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self(v4.to_string()),
+                None => {
+                    let s = v6.segments();
+                    let network = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                    Self(format!("{network}/64"))
+                }
+            },
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ClientKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientKey(..)")
+    }
+}
+
 /// What a request spends budget on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -24,7 +60,7 @@ impl Action {
     }
 }
 
-/// The limits in force (DESIGN §5 defaults).
+/// The limits in force (defaults in docs/api.md, "Rate limits").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     pub window_ms: u64,
@@ -88,15 +124,18 @@ impl Policy {
 
     /// Opens or continues a window: `previous` is the stored window (if any); returns the
     /// window after adding `attempts`. A window that ended at or before `now_ms` is replaced.
+    ///
+    /// Sums saturate: a window or ban set to a huge length (a setting is any `u64`) must
+    /// mean "practically forever", not wrap around to the past and lift every limit.
     pub fn count(&self, previous: Option<Tally>, attempts: u64, now_ms: u64) -> Tally {
         match previous {
             Some(t) if now_ms < t.window_ends_at => Tally {
-                count: t.count + attempts,
+                count: t.count.saturating_add(attempts),
                 ..t
             },
             _ => Tally {
                 count: attempts,
-                window_ends_at: now_ms + self.window_ms,
+                window_ends_at: now_ms.saturating_add(self.window_ms),
             },
         }
     }
@@ -106,7 +145,7 @@ impl Policy {
         let limit = self.limit(action);
         if tally.count >= self.ban_threshold(action) {
             return Decision::Ban {
-                until: now_ms + self.ban_ms,
+                until: now_ms.saturating_add(self.ban_ms),
             };
         }
         if tally.count > limit {
@@ -147,7 +186,8 @@ pub fn headers(decision: Decision, window_ms: u64, now_ms: u64) -> Vec<(&'static
         ("x-ratelimit-reset", reset_at.to_string()),
         (
             "ratelimit-policy",
-            format!("{limit};w={}", window_ms / 1000),
+            // Whole seconds, rounded up: a sub-second window is not `w=0`.
+            format!("{limit};w={}", window_ms.div_ceil(1000)),
         ),
         (
             "ratelimit",
@@ -159,6 +199,16 @@ pub fn headers(decision: Decision, window_ms: u64, now_ms: u64) -> Vec<(&'static
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64() {
+        let key = |s: &str| ClientKey::of(s.parse().expect("ip"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2::1").as_str(), "2001:db8:1:2::/64");
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+        assert_eq!(key("192.0.2.1").as_str(), "192.0.2.1");
+    }
 
     const P: Policy = Policy {
         window_ms: 1000,
@@ -245,6 +295,41 @@ mod tests {
             P.judge(Action::Create, t, 0),
             Decision::Limit { .. }
         ));
+    }
+
+    #[test]
+    fn huge_windows_and_bans_saturate_instead_of_wrapping_into_the_past() {
+        let forever = Policy {
+            window_ms: u64::MAX,
+            ban_ms: u64::MAX,
+            ..P
+        };
+        let t = forever.count(None, 1, 1_800_000_000_000);
+        assert_eq!(t.window_ends_at, u64::MAX);
+        let t = forever.count(
+            Some(Tally {
+                count: u64::MAX,
+                ..t
+            }),
+            1,
+            1_800_000_000_001,
+        );
+        assert_eq!(t.count, u64::MAX);
+        assert_eq!(
+            forever.judge(Action::Create, t, 5),
+            Decision::Ban { until: u64::MAX }
+        );
+    }
+
+    #[test]
+    fn a_sub_second_window_is_announced_as_one_second() {
+        let allow = Decision::Allow {
+            limit: 2,
+            remaining: 2,
+            reset_at: 1,
+        };
+        assert!(headers(allow, 1, 0).contains(&("ratelimit-policy", "2;w=1".into())));
+        assert!(headers(allow, 1500, 0).contains(&("ratelimit-policy", "2;w=2".into())));
     }
 
     #[test]

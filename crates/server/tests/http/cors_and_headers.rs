@@ -1,4 +1,4 @@
-//! CORS exactly as the original (DESIGN §3) and the headers every response carries.
+//! CORS exactly as the original (docs/api.md, "CORS") and the headers every response carries.
 
 use reqwest::{Method, StatusCode};
 use vanish_core::headers::{API_CSP, PAGE_CSP, SECURITY_HEADERS};
@@ -8,7 +8,8 @@ use crate::common::{expect_error, spawn_app, test_config};
 #[tokio::test]
 async fn requests_without_origin_are_served_and_foreign_origins_refused() -> anyhow::Result<()> {
     let mut config = test_config();
-    config.allowed_origins = vec!["https://partner.example".into()];
+    config.web.allowed_origins =
+        vanish_server::config::Origins::parse("https://partner.example").expect("an origin");
     let app = spawn_app(config).await;
     let health = app.url("/api/health");
 

@@ -5,6 +5,7 @@ mod faulty_store;
 
 mod bad_input;
 mod breaker;
+mod connections;
 mod cors_and_headers;
 mod expiry;
 mod lifecycle;
@@ -12,6 +13,8 @@ mod metrics;
 mod passphrase;
 mod race;
 mod rate_limits;
+mod readiness;
 mod request_limits;
 mod single_flight;
 mod slowloris;
+mod ui_dir;

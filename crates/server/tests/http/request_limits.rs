@@ -1,4 +1,4 @@
-//! Request shape limits at their boundaries (DESIGN §5): the limit passes, one more fails
+//! Request shape limits at their boundaries (docs/api.md, "Errors"): the limit passes, one more fails
 //! with its code. Raw HTTP is used where the exact bytes on the wire matter.
 
 use reqwest::Method;
@@ -20,7 +20,7 @@ async fn a_url_at_the_limit_passes_and_one_byte_more_is_414() -> anyhow::Result<
 #[tokio::test]
 async fn headers_at_the_limit_pass_and_one_byte_more_is_431() -> anyhow::Result<()> {
     let mut config = test_config();
-    config.max_header_size = 1000;
+    config.requests.max_header_size = 1000;
     let app = spawn_app(config).await;
     // Header bytes are `name: value\r\n`: host 9, connection 19, x-pad 9 + pad = 1000.
     let pad = "p".repeat(1000 - 37);
@@ -36,7 +36,7 @@ async fn headers_at_the_limit_pass_and_one_byte_more_is_431() -> anyhow::Result<
 #[tokio::test]
 async fn a_declared_or_streamed_body_over_the_limit_is_413() -> anyhow::Result<()> {
     let mut config = test_config();
-    config.max_request_size = 1000;
+    config.requests.max_request_size = 1000;
     let app = spawn_app(config).await;
     let body = |len: usize| format!("{{\"encrypted\":\"{}\"}}", "a".repeat(len - 16));
     let at_limit = app

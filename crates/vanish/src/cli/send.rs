@@ -1,7 +1,7 @@
 //! `vanish send [FILE]`: encrypts stdin or FILE locally, uploads the ciphertext, prints the
-//! link on stdout and the manage token on stderr (or both as JSON on stdout with `--json`).
-//! FILE goes as a file, its name sealed with it (payload format 2, `docs/envelope.md`);
-//! stdin goes as bytes alone unless `--name` names it.
+//! link on stdout and the manage token and receipt link on stderr (or all as JSON on stdout
+//! with `--json`). FILE goes as a file, its name sealed with it (payload format 2,
+//! `docs/envelope.md`); stdin goes as bytes alone unless `--name` names it.
 
 use std::fs;
 use std::io::{self, IsTerminal as _, Read as _};
@@ -44,7 +44,8 @@ pub struct Args {
         value_name = "URL"
     )]
     server: String,
-    /// Print `{"link", "manageToken", "expiresAt", "maxViews"}` as JSON on stdout.
+    /// Print `{"link", "manageToken", "receiptLink", "expiresAt", "maxViews"}` as JSON on
+    /// stdout.
     #[arg(long)]
     json: bool,
 }
@@ -70,6 +71,7 @@ fn send(args: Args) -> Result<(), Failure> {
     } else {
         write_stdout(format!("{}\n", sent.link).as_bytes())?;
         eprintln!("manage token: {}", sent.manage_token);
+        eprintln!("receipt: {}", sent.receipt_link());
         eprintln!(
             "expires at: {} ({} view{})",
             rfc3339_utc(sent.expires_at),
@@ -84,6 +86,7 @@ fn sent_json(sent: &Sent) -> serde_json::Value {
     serde_json::json!({
         "link": sent.link.to_string(),
         "manageToken": sent.manage_token,
+        "receiptLink": sent.receipt_link(),
         "expiresAt": sent.expires_at,
         "maxViews": sent.max_views,
     })
