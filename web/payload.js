@@ -28,8 +28,8 @@ const MEDIA_TYPE = new RegExp(`^${RESTRICTED_NAME}/${RESTRICTED_NAME}$`);
 /**
  * A file name safe to show and to save (the rule of docs/envelope.md): the last path
  * part, no control or invisible characters, `<>:"|?*` as `_`, no dots or white space at
- * either end, at most 200 UTF-8 bytes keeping a short extension, Windows device names
- * prefixed with `_`. Null when nothing is left.
+ * either end, Windows device names prefixed with `_`, at most 200 UTF-8 bytes keeping a
+ * short extension. Null when nothing is left.
  */
 export function safeFileName(raw) {
   if (typeof raw !== 'string') return null;
