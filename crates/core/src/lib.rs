@@ -7,6 +7,8 @@
 //!   hashing, constant-time comparison).
 //! - [`envelope`]: AES-256-GCM sealing, the passphrase derivation and share links
 //!   (`docs/envelope.md`).
+//! - [`payload`]: what the envelope holds: the bytes alone, or a file with its name and
+//!   media type (`docs/envelope.md`).
 //! - [`error`]: the API's error codes and their HTTP statuses.
 //! - [`limits`]: the tunable bounds (TTL, views, sizes) with the original service's defaults.
 //! - [`validate`]: turns a create/manage/reveal request body into typed, valid values.
@@ -32,6 +34,7 @@ pub mod error;
 pub mod headers;
 pub mod id;
 pub mod limits;
+pub mod payload;
 pub mod ratelimit;
 pub mod receipt;
 pub mod routes;

@@ -15,6 +15,7 @@ pub mod burn;
 pub mod get;
 mod manage;
 mod output;
+mod save;
 pub mod send;
 pub mod status;
 pub mod token;
