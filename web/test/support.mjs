@@ -58,14 +58,18 @@ export async function freePort() {
   });
 }
 
-/** Starts `vanish serve` and resolves once /healthz answers. */
+/**
+ * Starts `vanish serve` and resolves once /healthz answers. The server sees only the
+ * variables set here (a developer's REDIS_URL or RATE_LIMIT_* must not change what the
+ * tests run against), plus PATH.
+ */
 export async function startServer(extraEnv = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'vanish-web-test-'));
   const output = [];
   const child = spawn(binary, ['serve'], {
     env: {
-      ...process.env,
+      PATH: process.env.PATH,
       VANISH_ADDR: `127.0.0.1:${port}`,
       VANISH_DATA_DIR: dataDir,
       // The suite creates a few dozen secrets from one address.
