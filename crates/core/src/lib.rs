@@ -15,6 +15,8 @@
 //! - [`headers`]: security headers and `security.txt`.
 //! - [`ratelimit`]: rate-window and abuse-ban maths, and the rate-limit headers.
 //! - [`breaker`]: the circuit-breaker state machine.
+//! - [`secret`]: one stored secret as a value and what reveal, burn and status do to it.
+//! - [`decision_cache`]: the rate-limit decision cache's rules (what is kept, how long).
 //!
 //! Randomness is the caller's: functions that need it take bytes, so this crate never
 //! touches the OS.
@@ -22,6 +24,7 @@
 pub mod api;
 pub mod breaker;
 pub mod clock;
+pub mod decision_cache;
 pub mod envelope;
 pub mod error;
 pub mod headers;
@@ -29,4 +32,5 @@ pub mod id;
 pub mod limits;
 pub mod ratelimit;
 pub mod receipt;
+pub mod secret;
 pub mod validate;
