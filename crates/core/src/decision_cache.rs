@@ -133,9 +133,10 @@ pub fn decision_end(decision: Decision) -> u64 {
     }
 }
 
-/// Before an insert into a full map: drop what has lapsed, and if that is not enough, the
-/// entry closest to lapsing. Linear, but only when full, and maps hold ~1,000 entries.
-fn make_room<Q: Hash + Eq + Clone, V>(
+/// Before an insert into a map holding `max_entries`: drops what has lapsed at `now_ms`
+/// (by `valid_until`), and if that is not enough, the entries closest to lapsing. Linear,
+/// but only when full; for bounded per-client maps of a few thousand entries.
+pub fn make_room<Q: Hash + Eq + Clone, V>(
     map: &mut HashMap<Q, V>,
     max_entries: usize,
     now_ms: u64,

@@ -16,6 +16,8 @@
 //! - [`ratelimit`]: rate-window and abuse-ban maths, and the rate-limit headers.
 //! - [`breaker`]: the circuit-breaker state machine.
 //! - [`secret`]: one stored secret as a value and what reveal, burn and status do to it.
+//! - [`request`]: request-shape rules every host applies (request ids, header bytes).
+//! - [`settings`]: checks of the settings every host shares, naming the variable.
 //! - [`decision_cache`]: the rate-limit decision cache's rules (what is kept, how long).
 //!
 //! Randomness is the caller's: functions that need it take bytes, so this crate never
@@ -32,5 +34,7 @@ pub mod id;
 pub mod limits;
 pub mod ratelimit;
 pub mod receipt;
+pub mod request;
 pub mod secret;
+pub mod settings;
 pub mod validate;
