@@ -16,4 +16,10 @@ for tool in "$WASM_BINDGEN_BIN" "$WASM_OPT_BIN" "$ESBUILD_BIN"; do
     exit 1
   fi
 done
+# wrangler runs this on every start: skip the build when nothing it reads changed.
+if [ -f build/index.js ] && [ -z "$(find src ../core/src ../core/Cargo.toml ../../Cargo.toml Cargo.toml Cargo.lock build.sh \
+    -newer build/index_bg.wasm -print -quit 2>/dev/null)" ]; then
+  echo "build.sh: build/ is up to date"
+  exit 0
+fi
 exec worker-build --release

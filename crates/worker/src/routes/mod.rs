@@ -154,7 +154,7 @@ pub async fn handle(ctx: &Ctx<'_>, route: Route, req: &mut Request) -> Result<Re
         Route::SecurityTxt => security_txt::serve(ctx),
         Route::Index => ui::page(ctx, "index.html").await,
         Route::RevealPage => ui::page(ctx, "reveal.html").await,
-        Route::Asset(name) => ui::asset(ctx, &name, &req.method().to_string()).await,
+        Route::Asset(name) => ui::asset(ctx, &name, req.method().as_ref()).await,
         Route::MethodNotAllowed => Err(ApiError::method_not_allowed(paths::ALLOWED_METHODS)),
         Route::ApiNotFound => Err(ApiError::new(ErrorCode::NotFound)),
     }
