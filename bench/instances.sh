@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Many nodes (DESIGN §1, deployment 2): INSTANCES vanish servers sharing one private Redis,
+# Many nodes (README, "Deploy"): INSTANCES vanish servers sharing one private Redis,
 # the load spread evenly over them as a load balancer would: one wrk per instance, all at
 # the same time, each with CONNECTIONS/INSTANCES connections. Measures create and reveal
 # and prints per-instance and total req/s, with the worst instance's latency percentiles.

@@ -103,7 +103,7 @@ impl fmt::Debug for Revealed {
     }
 }
 
-/// `POST /api/secrets` body (DESIGN §3).
+/// `POST /api/secrets` body (docs/api.md, "Create").
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateRequest<'a> {

@@ -1,7 +1,7 @@
 //! What can go wrong talking to a vanish server, as variants a caller can act on.
 //!
 //! HTTP answers are classified here, once, from their status and the API's error code
-//! (DESIGN §3); the operations in [`crate::client`] never look at status codes. No variant
+//! (docs/api.md, "Errors"); the operations in [`crate::client`] never look at status codes. No variant
 //! carries a link, key, passphrase or plaintext, so every message is safe to print.
 
 use std::time::Duration;

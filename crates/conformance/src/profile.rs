@@ -14,10 +14,11 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("BAN_DURATION_MS", "6000"),
     ("ALLOWED_ORIGINS", "https://partner.example"),
     ("SECURITY_CONTACT", "mailto:security@vanish.test"),
-    // The native server believes `CF-Connecting-IP` only from trusted proxies; the suite
-    // connects from loopback and names its clients in that header. (The Worker always
-    // believes it: Cloudflare's edge sets it.)
+    // The native server believes `CF-Connecting-IP` only when told to, and only from
+    // trusted proxies; the suite connects from loopback and names its clients in that
+    // header. (The Worker always believes it: Cloudflare's edge sets it.)
     ("TRUSTED_PROXIES", "127.0.0.1/32,::1/128"),
+    ("CLIENT_IP_HEADER", "cf-connecting-ip"),
 ];
 
 pub const TTL_MIN_MS: u64 = 2_000;

@@ -1,4 +1,4 @@
-//! The circuit-breaker state machine (DESIGN §6), with the clock passed in so tests move
+//! The circuit-breaker state machine (docs/architecture.md, "Resilience"), with the clock passed in so tests move
 //! time instead of sleeping. `Closed` counts consecutive failures; at the threshold it opens.
 //! `Open` refuses every call until `reset_timeout_ms` has passed, then turns `HalfOpen`,
 //! which lets a bounded number of probes through: `success_threshold` successes close it,

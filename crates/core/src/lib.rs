@@ -13,7 +13,9 @@
 //! - [`receipt`]: the sender's view of a secret's life (pending, viewed, burned, expired).
 //! - [`clock`]: the time source, injected so tests control it.
 //! - [`headers`]: security headers and `security.txt`.
-//! - [`ratelimit`]: rate-window and abuse-ban maths, and the rate-limit headers.
+//! - [`ratelimit`]: client keys, rate-window and abuse-ban maths, the rate-limit headers.
+//! - [`routes`]: the API's route templates, methods, and which budget each spends.
+//! - [`cors`]: origin normalisation and the cross-origin verdict.
 //! - [`breaker`]: the circuit-breaker state machine.
 //! - [`secret`]: one stored secret as a value and what reveal, burn and status do to it.
 //! - [`request`]: request-shape rules every host applies (request ids, header bytes).
@@ -26,6 +28,7 @@
 pub mod api;
 pub mod breaker;
 pub mod clock;
+pub mod cors;
 pub mod decision_cache;
 pub mod envelope;
 pub mod error;
@@ -35,6 +38,7 @@ pub mod limits;
 pub mod ratelimit;
 pub mod receipt;
 pub mod request;
+pub mod routes;
 pub mod secret;
 pub mod settings;
 pub mod validate;

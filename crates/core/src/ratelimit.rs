@@ -6,6 +6,42 @@
 //! Counting is the store's job (in process or shared); this module only turns a count into
 //! a decision and the response headers that explain it.
 
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
+
+/// Who a limit applies to: an IPv4 address, or an IPv6 address's /64 (one host usually
+/// holds a whole /64), as text (`203.0.113.7`, `2001:db8:1:2::/64`). Never logged, never a
+/// metric label.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientKey(String);
+
+impl ClientKey {
+    /// The key of a client at `ip`; IPv4-mapped IPv6 addresses are IPv4 clients.
+    pub fn of(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V4(v4) => Self(v4.to_string()),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => Self(v4.to_string()),
+                None => {
+                    let s = v6.segments();
+                    let network = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                    Self(format!("{network}/64"))
+                }
+            },
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ClientKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientKey(..)")
+    }
+}
+
 /// What a request spends budget on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -24,7 +60,7 @@ impl Action {
     }
 }
 
-/// The limits in force (DESIGN §5 defaults).
+/// The limits in force (defaults in docs/api.md, "Rate limits").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     pub window_ms: u64,
@@ -159,6 +195,16 @@ pub fn headers(decision: Decision, window_ms: u64, now_ms: u64) -> Vec<(&'static
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64() {
+        let key = |s: &str| ClientKey::of(s.parse().expect("ip"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2::1").as_str(), "2001:db8:1:2::/64");
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+        assert_eq!(key("192.0.2.1").as_str(), "192.0.2.1");
+    }
 
     const P: Policy = Policy {
         window_ms: 1000,

@@ -1,5 +1,5 @@
 //! Request validation: raw JSON bodies in, typed values out. After this module nothing
-//! re-validates. Rules follow the original service (DESIGN §3) where it had them:
+//! re-validates. Rules follow the original service (docs/api.md, "Create") where it had them:
 //! `encrypted` and `iv` are required base64url, `iv` decodes to 12 bytes, `ttl` is clamped
 //! (never refused) and `maxViews` must lie in `[1, MAX_VIEWS]`.
 //!

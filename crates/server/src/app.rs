@@ -1,169 +1,165 @@
-//! The application: [`AppState`] (built once; a clone is one reference count, since every
-//! middleware layer clones it per request) and [`router`], which applies the middleware
-//! pipeline in DESIGN §2's order in this one place.
+//! Assembling the application: the backends the settings name ([`open_deps`]), wrapped in
+//! their resilience and given to the handlers and each pipeline layer as the small state
+//! that part reads ([`wire`]), and the routes wrapped in the pipeline ([`build`]). This is
+//! the one place that joins settings, backends, routes and layers (docs/architecture.md).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::middleware::{from_fn, from_fn_with_state};
 use vanish_core::clock::Clock;
-use vanish_core::limits::Limits;
 
-use ipnet::IpNet;
-
-use crate::breaker::CircuitBreaker;
-use crate::config::Config;
-use crate::pipeline::{
-    access_log, catch_panic, client_ip, cors, rate_limit, request_id, request_limits,
-    security_headers, timeout, timing,
-};
-use crate::ratelimit::RateLimiter;
-use crate::routes::{self, ui::Ui};
-use crate::store::SecretStore;
-use crate::store::single_flight::SingleFlightStore;
+use crate::config::{Config, millis};
+use crate::pipeline::{Pipeline, access_log, client_ip, cors, rate_limit, request_limits, timeout};
+use crate::ratelimit::memory::MemoryLimitStore;
+use crate::ratelimit::redis::RedisLimitStore;
+use crate::ratelimit::{CacheConfig, LimitStore, RateLimiter};
+use crate::resilience::{self, Resilience};
+use crate::routes;
+use crate::routes::ui::Ui;
+use crate::state::{AppState, BodyLimit, Lifecycle, MetricsAccess, Shared};
+use crate::store::redis::persistence::warn_if_not_durable;
+use crate::store::redis::{DEFAULT_PREFIX, Keys, RedisConnection, RedisOptions, RedisStore};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{SecretStore, StoreError};
 use crate::telemetry::Metrics;
 
-/// Everything handlers and middleware need, shared by all requests. Read its fields
-/// through `Deref` (`app.store`, `app.clock`, …).
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-/// The state behind [`AppState`].
-pub struct Shared {
-    /// The secret store, already behind its circuit breaker and single-flight.
+/// What a server is built from besides its configuration; tests swap these.
+pub struct Deps {
+    /// The raw secret store; `Server::start` puts it behind a breaker.
     pub store: Arc<dyn SecretStore>,
-    pub limiter: Arc<RateLimiter>,
-    /// Every circuit breaker, for readiness and logs.
-    pub breakers: Arc<[Arc<CircuitBreaker>]>,
+    /// A shared limit store (Redis) for many nodes; `None` limits in process.
+    pub shared_limits: Option<Arc<dyn LimitStore>>,
     pub clock: Arc<dyn Clock>,
-    pub metrics: Arc<Metrics>,
-    pub single_flight: Arc<SingleFlightStore>,
-    /// Bearer token `/metrics` requires, when set.
-    pub metrics_token: Option<Arc<str>>,
-    /// `/metrics` has its own listener (`METRICS_ADDR`) and is not on the main one.
-    pub metrics_elsewhere: bool,
-    pub limits: Limits,
-    pub request_limits: RequestLimits,
-    pub max_request_size: usize,
-    pub request_timeout: Duration,
-    pub trusted_proxies: Arc<[IpNet]>,
-    pub log_client_ip: bool,
-    /// `scheme://host[:port]` of `PUBLIC_URL`, when set.
-    pub public_url: Option<Arc<str>>,
-    pub allowed_origins: Arc<[String]>,
-    pub security_contact: Arc<str>,
-    pub ui: Ui,
-    pub lifecycle: Arc<Lifecycle>,
 }
 
-/// Bounds on a request's shape, checked before any work.
-#[derive(Debug, Clone, Copy)]
-pub struct RequestLimits {
-    pub max_url_length: usize,
-    pub max_header_size: usize,
-}
-
-/// The backends a state is built on, already wrapped (see `server::wire`).
-pub struct Backends {
-    pub store: Arc<dyn SecretStore>,
-    /// The same store, typed, for its merge count.
-    pub single_flight: Arc<SingleFlightStore>,
-    pub metrics: Arc<Metrics>,
-    pub limiter: Arc<RateLimiter>,
-    pub breakers: Vec<Arc<CircuitBreaker>>,
-}
-
-impl AppState {
-    pub fn new(config: &Config, backends: Backends, clock: Arc<dyn Clock>) -> Self {
-        Self(Arc::new(Shared {
-            store: backends.store,
-            limiter: backends.limiter,
-            breakers: backends.breakers.into(),
+impl Deps {
+    /// A store and a clock, limits in process.
+    pub fn new(store: Arc<dyn SecretStore>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            shared_limits: None,
             clock,
-            metrics: backends.metrics,
-            single_flight: backends.single_flight,
-            metrics_token: config.metrics_token.clone().map(Arc::from),
-            metrics_elsewhere: config.metrics_addr.is_some(),
-            limits: config.limits(),
-            request_limits: RequestLimits {
-                max_url_length: config.max_url_length,
-                max_header_size: config.max_header_size,
-            },
-            max_request_size: config.max_request_size,
-            request_timeout: Duration::from_millis(config.request_timeout_ms),
-            trusted_proxies: config.trusted_networks().into(),
-            log_client_ip: config.log_client_ip,
-            public_url: config.public_url.as_deref().map(origin_of).map(Arc::from),
-            allowed_origins: config
-                .allowed_origins
-                .iter()
-                .filter(|o| !o.is_empty())
-                .cloned()
-                .collect(),
-            security_contact: Arc::from(config.security_contact.as_str()),
-            ui: config.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir),
-            lifecycle: Arc::new(Lifecycle::default()),
-        }))
+        }
     }
 }
 
-/// `https://example.com/base/` → `https://example.com`.
-fn origin_of(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
-    let authority = rest.split('/').next().unwrap_or_default();
-    format!("{scheme}://{authority}")
+/// Opens the secret store the configuration names: Redis when `REDIS_URL` is set, else
+/// SQLite in `VANISH_DATA_DIR`.
+pub fn open_store(config: &Config) -> Result<Arc<dyn SecretStore>, StoreError> {
+    Ok(open_backends(config)?.0)
 }
 
-/// Process-wide run state that readiness reports.
-#[derive(Debug, Default)]
-pub struct Lifecycle {
-    shutting_down: AtomicBool,
+/// The [`Deps`] the configuration names: with `REDIS_URL`, Redis keeps the secrets and
+/// (sharing its connection) the rate-limit counters and bans; otherwise SQLite keeps the
+/// secrets and limits stay in process.
+pub fn open_deps(config: &Config, clock: Arc<dyn Clock>) -> Result<Deps, StoreError> {
+    let (store, shared_limits) = open_backends(config)?;
+    Ok(Deps {
+        store,
+        shared_limits,
+        clock,
+    })
 }
 
-impl Lifecycle {
-    pub fn begin_shutdown(&self) {
-        self.shutting_down.store(true, Ordering::SeqCst);
-    }
+type OpenedBackends = (Arc<dyn SecretStore>, Option<Arc<dyn LimitStore>>);
 
-    pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::SeqCst)
-    }
+fn open_backends(config: &Config) -> Result<OpenedBackends, StoreError> {
+    let Some(target) = &config.storage.redis else {
+        return Ok((Arc::new(SqliteStore::open(&config.storage.data_dir)?), None));
+    };
+    // The Redis client gives up when the breaker would, so a hung Redis costs one
+    // operation timeout, never more.
+    let op_timeout = config.resilience.operation_timeout;
+    let options = RedisOptions {
+        connect_timeout: op_timeout.min(Duration::from_secs(1)),
+        response_timeout: op_timeout,
+    };
+    let conn = RedisConnection::open(target, options)?;
+    let keys = Keys::new(DEFAULT_PREFIX)?;
+    tracing::info!(redis = %target, "secrets, rate limits and bans are kept in Redis");
+    tokio::spawn(warn_if_not_durable(conn.clone()));
+    let limits = RedisLimitStore::new(conn.clone(), keys.clone());
+    Ok((
+        Arc::new(RedisStore::new(conn, keys)),
+        Some(Arc::new(limits)),
+    ))
 }
 
-/// The whole app: routes wrapped in the pipeline. `.layer` calls read bottom-up: the last
-/// one is the outermost, so the order below is DESIGN §2's from the inside out.
-pub fn router(state: AppState) -> Router {
-    routes::router(state.clone())
-        .layer(from_fn_with_state(state.clone(), timeout::layer))
-        .layer(from_fn_with_state(state.clone(), rate_limit::layer))
-        .layer(from_fn_with_state(state.clone(), request_limits::layer))
-        .layer(from_fn_with_state(state.clone(), cors::layer))
-        .layer(from_fn(security_headers::layer))
-        .layer(from_fn_with_state(state.clone(), access_log::layer))
-        .layer(from_fn(timing::layer))
-        .layer(from_fn_with_state(state.clone(), client_ip::layer))
-        .layer(from_fn(catch_panic::layer))
-        // Outermost: every response, errors included, gets its id and its error body here.
-        .layer(from_fn(request_id::layer))
+/// The app's state and the pipeline's, built from the settings around the raw backends.
+pub struct Wired {
+    pub state: AppState,
+    pub pipeline: Pipeline,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::origin_of;
+/// Puts the backends behind their breakers, single-flight and decision cache, and gives
+/// each layer and the handlers the part of the settings they read.
+pub fn wire(config: &Config, deps: Deps) -> Wired {
+    let metrics = Arc::new(Metrics::default());
+    let settings = resilience::Settings {
+        breaker: config.breaker(),
+        operation_timeout: config.resilience.operation_timeout,
+        dedup_window: config.resilience.dedup_window,
+    };
+    let mut resilience = Resilience::new(settings, Arc::clone(&deps.clock), Arc::clone(&metrics));
+    let store = resilience.secrets(deps.store);
+    let local = MemoryLimitStore::new(config.rate.max_clients);
+    let limit_store: Arc<dyn LimitStore> = match deps.shared_limits {
+        Some(shared) => resilience.limits(shared, local),
+        None => Arc::new(local),
+    };
+    let cache = CacheConfig {
+        ttl_ms: millis(config.resilience.cache_ttl),
+        max_entries: config.resilience.cache_max_size,
+        dedup_window: config.resilience.dedup_window,
+    };
+    let limiter = RateLimiter::new(
+        config.rate_policy(),
+        limit_store,
+        cache,
+        Arc::clone(&metrics),
+    );
+    let pipeline = Pipeline {
+        client_ip: client_ip::Resolver::new(
+            config.trusted_proxies(),
+            config.clients.client_ip_header,
+        ),
+        access_log: access_log::AccessLog {
+            metrics: Arc::clone(&metrics),
+            log_client_ip: config.telemetry.log_client_ip,
+        },
+        cors: cors::Cors(Arc::new(config.cors_policy())),
+        request_limits: request_limits::Bounds {
+            max_url_length: config.requests.max_url_length,
+            max_header_size: config.requests.max_header_size,
+            max_body: config.requests.max_request_size,
+        },
+        rate_limit: Arc::new(rate_limit::Gate {
+            limiter: Arc::new(limiter),
+            clock: Arc::clone(&deps.clock),
+            metrics: Arc::clone(&metrics),
+        }),
+        timeout: timeout::Deadline(config.listen.request_timeout),
+    };
+    let state = AppState::new(Shared {
+        store,
+        clock: deps.clock,
+        limits: config.limits(),
+        body_limit: BodyLimit(config.requests.max_request_size),
+        metrics,
+        breakers: resilience.into_breakers(),
+        lifecycle: Arc::new(Lifecycle::default()),
+        metrics_access: MetricsAccess {
+            token: config.telemetry.metrics_token.as_deref().map(Arc::from),
+            elsewhere: config.telemetry.metrics_addr.is_some(),
+        },
+        security_contact: Arc::from(config.web.security_contact.as_str()),
+        ui: Ui::new(config.web.ui_dir.clone()),
+    });
+    Wired { state, pipeline }
+}
 
-    #[test]
-    fn origin_drops_path() {
-        assert_eq!(origin_of("https://v.example/base/"), "https://v.example");
-        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
-    }
+/// The app the main listener serves: the routes wrapped in the pipeline.
+pub fn build(state: AppState, pipeline: &Pipeline) -> Router {
+    pipeline.wrap(routes::router(state))
 }

@@ -2,15 +2,15 @@
 //! framework's: the secret id from the path, and a JSON body read under the size limit.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use vanish_core::error::ErrorCode;
 use vanish_core::id::SecretId;
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::BodyLimit;
 
 /// The `{id}` path segment, parsed; a malformed id is 400 `INVALID_ID`.
 pub struct IdPath(pub SecretId);
@@ -33,16 +33,20 @@ impl<S: Send + Sync> FromRequestParts<S> for IdPath {
 /// size was declared or only found while reading.
 pub struct JsonBody(pub Bytes);
 
-impl FromRequest<AppState> for JsonBody {
+impl<S> FromRequest<S> for JsonBody
+where
+    S: Send + Sync,
+    BodyLimit: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, app: &AppState) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let declared_json = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(is_json_media_type);
-        let limit = app.max_request_size;
+        let BodyLimit(limit) = BodyLimit::from_ref(state);
         let bytes = Limited::new(req.into_body(), limit)
             .collect()
             .await

@@ -2,14 +2,24 @@
 //! ciphertext and receipts past retention. Correctness never depends on it (expiry is
 //! exact on read); it only bounds how long expired bytes stay on disk.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
+use vanish_core::clock::Clock;
 
-use crate::app::AppState;
+use crate::store::SecretStore;
 use crate::telemetry::Metrics;
 
-pub async fn run(app: AppState, every: Duration, mut stop: watch::Receiver<bool>) {
+/// What the sweeper works on.
+pub struct Sweeper {
+    pub store: Arc<dyn SecretStore>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Sweeps every `every` until `stop` changes.
+pub async fn run(app: Sweeper, every: Duration, mut stop: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // The first tick is immediate; the first sweep waits one interval, so starting up

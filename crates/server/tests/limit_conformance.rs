@@ -1,15 +1,20 @@
 //! The `LimitStore` contract, run unchanged against every backend: the in-process store
 //! (a single node's limiter, and every node's fallback) and Redis, standalone and Cluster.
-//! Redis suites start their own `redis-server` (see `support::redis`).
+//! Redis suites start their own `redis-server` (see `support::redis`). The last case runs
+//! the limiter's decision cache in front of each store on the real clock.
 
 mod support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use support::redis::{RedisServer, connect, shared_cluster, unique_prefix};
-use vanish_core::ratelimit::{Action, Policy, Tally};
+use vanish_core::clock::Clock;
+use vanish_core::ratelimit::{Action, Decision, Policy, Tally};
+use vanish_server::clock::SystemClock;
 use vanish_server::ratelimit::memory::MemoryLimitStore;
 use vanish_server::ratelimit::redis::RedisLimitStore;
+use vanish_server::ratelimit::{CacheConfig, RateLimiter};
 use vanish_server::ratelimit::{ClientKey, LimitStore};
 use vanish_server::store::redis::{Keys, RedisOptions};
 
@@ -23,7 +28,7 @@ const P: Policy = Policy {
 };
 
 fn client(n: u8) -> ClientKey {
-    ClientKey(format!("192.0.2.{n}"))
+    ClientKey::of(std::net::IpAddr::from([192, 0, 2, n]))
 }
 
 async fn windows_count_per_client_and_action_and_reopen(store: &dyn LimitStore) {
@@ -114,6 +119,71 @@ async fn reaching_the_abuse_threshold_bans_until_ban_ms_later(store: &dyn LimitS
     );
 }
 
+/// Three limiters with their own decision caches on one store stand for three instances,
+/// on the real clock (the cache's lifetime is real time in production). A client makes
+/// exactly the ban threshold's attempts, spread so that no instance alone sees it: the
+/// attempts the caches answered must still reach the store and ban it within two TTLs.
+async fn denials_answered_from_caches_still_ban_on_real_time(store: Arc<dyn LimitStore>) {
+    let policy = Policy {
+        window_ms: 60_000,
+        create_per_window: 4,
+        read_per_window: 100,
+        abuse_multiplier: 5,
+        ban_ms: 600_000,
+    };
+    let ttl = Duration::from_millis(200);
+    let cache = CacheConfig {
+        ttl_ms: 200,
+        max_entries: 100,
+        dedup_window: Duration::from_secs(5),
+    };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let instances: Vec<Arc<RateLimiter>> = (0..3)
+        .map(|_| {
+            let limiter = Arc::new(RateLimiter::new(
+                policy,
+                Arc::clone(&store),
+                cache,
+                Arc::default(),
+            ));
+            tokio::spawn(Arc::clone(&limiter).run_flusher(
+                Arc::clone(&clock),
+                ttl,
+                stopped.clone(),
+            ));
+            limiter
+        })
+        .collect();
+    let me = client(9);
+    let mut decisions = Vec::new();
+    for n in 0..20 {
+        decisions.push(
+            instances[n % 3]
+                .check(&me, Action::Create, clock.now_ms())
+                .await,
+        );
+    }
+    assert!(
+        !decisions.iter().any(|d| matches!(d, Decision::Ban { .. })),
+        "no instance alone reaches the threshold: {decisions:?}"
+    );
+    tokio::time::sleep(ttl * 2 + Duration::from_millis(100)).await;
+    let now = clock.now_ms();
+    assert!(
+        store
+            .banned_until(&me, now)
+            .await
+            .expect("lookup")
+            .is_some(),
+        "banned in the store within two cache TTLs"
+    );
+    for instance in &instances {
+        let decision = instance.check(&me, Action::Create, now).await;
+        assert!(matches!(decision, Decision::Ban { .. }), "{decision:?}");
+    }
+}
+
 /// A backend under test, kept alive with whatever it runs on.
 struct Backend {
     store: Arc<dyn LimitStore>,
@@ -166,6 +236,15 @@ macro_rules! conformance {
                     return;
                 };
                 super::reaching_the_abuse_threshold_bans_until_ban_ms_later(backend.store.as_ref())
+                    .await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn denials_answered_from_caches_still_ban_on_real_time() {
+                let Some(backend) = super::$backend() else {
+                    return;
+                };
+                super::denials_answered_from_caches_still_ban_on_real_time(backend.store.clone())
                     .await;
             }
         }

@@ -31,7 +31,7 @@ fn limits(url: &str, prefix: &str) -> RedisLimitStore {
 }
 
 fn client(n: u8) -> ClientKey {
-    ClientKey(format!("192.0.2.{n}"))
+    ClientKey::of(std::net::IpAddr::from([192, 0, 2, n]))
 }
 
 #[tokio::test]

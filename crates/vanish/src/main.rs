@@ -6,8 +6,8 @@ mod cli;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
-use vanish_server::{Config, Server, clock::SystemClock, server, telemetry};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use vanish_server::{Config, Server, app, clock::SystemClock, server, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -35,7 +35,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command = Cli::command().mut_subcommand("serve", Config::name_values_after_variables);
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
     match cli.command {
         Command::Serve(config) => serve(*config),
         Command::Send(args) => cli::send::run(args),
@@ -46,7 +47,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> ExitCode {
-    telemetry::init_logging(config.log_format == "pretty", &config.log_level);
+    telemetry::init_logging(config.telemetry.log_format, &config.telemetry.log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -69,7 +70,7 @@ fn serve(config: Config) -> ExitCode {
 
 async fn run_server(config: Config) -> anyhow::Result<()> {
     config.validate()?;
-    let deps = server::open_deps(&config, Arc::new(SystemClock))?;
+    let deps = app::open_deps(&config, Arc::new(SystemClock))?;
     let running = Server::start(&config, deps).await?;
     server::shutdown_signal().await;
     tracing::info!("shutting down");

@@ -2,7 +2,7 @@
 //! most verbose through a whole lifecycle (create with a passphrase, look, wrong and right
 //! proofs, reveal, status, burn), and nothing it wrote contains the ciphertext, the iv, the
 //! manage token, passphrase data or the secret id. It also writes the request lines and the
-//! `"level":"metric"` summary of DESIGN §7.
+//! `"level":"metric"` summary (docs/operations.md, "Monitoring").
 
 mod support;
 

@@ -1,4 +1,4 @@
-//! Many nodes (DESIGN §1, deployment 2): real `vanish serve` processes sharing one Redis
+//! Many nodes (README, "Deploy"; docs/operations.md, "Redis"): real `vanish serve` processes sharing one Redis
 //! act as one service. A secret created on one instance is revealed on another; concurrent
 //! reveals spread over three instances succeed exactly `maxViews` times; the create budget
 //! and bans are shared. And the outage: Redis hangs (SIGSTOP), dies (SIGKILL) and comes

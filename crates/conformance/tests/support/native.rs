@@ -4,18 +4,12 @@
 
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{Args, FromArgMatches};
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 use vanish_conformance::profile::SETTINGS;
 use vanish_server::clock::SystemClock;
-use vanish_server::{Config, Server, server};
-
-#[derive(Parser)]
-struct Flags {
-    #[command(flatten)]
-    config: Config,
-}
+use vanish_server::{Config, Server, app};
 
 /// A running native server; stopped by [`Native::stop`].
 pub struct Native {
@@ -41,10 +35,14 @@ impl Native {
             argv.push(format!("--{}", name.to_lowercase().replace('_', "-")));
             argv.push((*value).to_owned());
         }
-        let config = Flags::try_parse_from(&argv)?.config;
+        // The flags alone: the caller's environment must not leak into the deployment.
+        let command =
+            Config::augment_args(clap::Command::new("vanish")).mut_args(|arg| arg.env(None));
+        let config = Config::from_arg_matches(&command.try_get_matches_from(&argv)?)?;
+        config.validate()?;
         let runtime = Runtime::new()?;
         let server = runtime.block_on(async {
-            let deps = server::open_deps(&config, Arc::new(SystemClock))?;
+            let deps = app::open_deps(&config, Arc::new(SystemClock))?;
             anyhow::Ok(Server::start(&config, deps).await?)
         })?;
         Ok(Self {

@@ -1,8 +1,9 @@
 //! One log line per request: id, method, route template (never the raw path, which holds
 //! secret ids), status, duration, and when present Cloudflare's `CF-Ray` /
 //! `CF-IPCountry` and the user agent. Client IPs only with `LOG_CLIENT_IP=true`. Also feeds
-//! the request counters behind the summary line.
+//! the request counters behind `/metrics` and the summary line.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -11,27 +12,33 @@ use axum::response::Response;
 
 use super::client_ip::ClientIp;
 use super::request_id::RequestId;
-use crate::app::AppState;
+use crate::telemetry::Metrics;
 
-pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
+/// Where requests are counted, and whether client IPs are logged.
+#[derive(Debug, Clone)]
+pub struct AccessLog {
+    pub metrics: Arc<Metrics>,
+    pub log_client_ip: bool,
+}
+
+/// The route label of a request no route matched (UI assets, unknown paths).
+pub const UNMATCHED: &str = "<unmatched>";
+
+pub async fn layer(State(log): State<AccessLog>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = req.method().clone();
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or("<unmatched>".to_owned(), |m| m.as_str().to_owned());
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+        .map_or(UNMATCHED.to_owned(), |m| m.as_str().to_owned());
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
     let [cf_ray, cf_ipcountry, user_agent] = ["cf-ray", "cf-ipcountry", "user-agent"].map(|name| {
         req.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     });
-    let client_ip = app
+    let client_ip = log
         .log_client_ip
         .then(|| req.extensions().get::<ClientIp>().map(|c| c.0.to_string()))
         .flatten();
@@ -40,12 +47,12 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
 
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     let status = response.status().as_u16();
-    app.metrics
-        .record_request(&method, &route, status, duration_ms);
+    log.metrics
+        .record_request(method.as_str(), &route, status, duration_ms);
     tracing::info!(
         target: "vanish::access",
         request_id,
-        method,
+        method = method.as_str(),
         route,
         status,
         duration_ms,
@@ -56,4 +63,44 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         "request"
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::http::Method;
+    use axum::middleware::from_fn_with_state;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::pipeline::test_request::request;
+
+    #[tokio::test]
+    async fn requests_are_counted_by_route_template_never_by_path() {
+        let metrics = Arc::new(Metrics::default());
+        let log = AccessLog {
+            metrics: Arc::clone(&metrics),
+            log_client_ip: false,
+        };
+        let app = Router::new()
+            .route("/api/secrets/{id}", get(|| async { "ok" }))
+            .layer(from_fn_with_state(log, layer));
+        for path in ["/api/secrets/AAAAAAAAAAAAAAAAAAAAAA", "/elsewhere"] {
+            let req = request(Method::GET, path, &[]);
+            app.clone().oneshot(req).await.expect("infallible");
+        }
+        let counted: Vec<(String, u16)> = metrics
+            .requests()
+            .into_keys()
+            .map(|(_, route, status)| (route, status))
+            .collect();
+        assert_eq!(
+            counted,
+            vec![
+                ("/api/secrets/{id}".to_owned(), 200),
+                (UNMATCHED.to_owned(), 404)
+            ]
+        );
+    }
 }

@@ -1,64 +1,122 @@
-//! Who the client is: the socket peer, unless the peer is a trusted proxy
-//! (`TRUSTED_PROXIES`), in which case `CF-Connecting-IP` or the right-most address of
-//! `X-Forwarded-For` that is not itself a trusted proxy. Untrusted peers cannot spoof
-//! their identity with these headers. The limiter keys IPv6 clients by their /64, since one
-//! host usually holds a whole /64.
+//! Who the client is. The socket peer, unless the peer is a trusted proxy
+//! (`TRUSTED_PROXIES`): then the one header the operator named (`CLIENT_IP_HEADER`) says
+//! who the proxy spoke for, and no other header is ever believed. A client that reaches the
+//! server directly, or sends its own `CF-Connecting-IP` through a generic proxy, cannot pick
+//! its identity (docs/security.md, "Client identity").
+//!
+//! `X-Forwarded-For` is walked from the right on its raw bytes: the right-most address that
+//! is not a trusted proxy is the client, and whatever stands left of it (what the client
+//! itself sent, garbage included) never matters.
+//!
+//! Written by hand: the `axum-client-ip` crate reads one header as a whole, but does not
+//! check that the peer is a trusted proxy first, nor skip trusted hops in a chain.
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
+use vanish_core::ratelimit::ClientKey;
 
-use crate::app::AppState;
-use crate::ratelimit::ClientKey;
+use crate::config::ClientIpHeader;
 
-/// The client's address as decided here; in request extensions.
-#[derive(Debug, Clone, Copy)]
+/// The client's address as decided here; in request extensions for the access log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-pub async fn layer(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+/// How to tell who a request comes from.
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    trusted: Arc<[IpNet]>,
+    header: ClientIpHeader,
+}
+
+pub async fn layer(State(resolver): State<Resolver>, mut req: Request, next: Next) -> Response {
+    // Without a socket (in-process tests) the peer is the loopback.
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-    let ip = client_ip(peer, req.headers(), &app.trusted_proxies);
+    let ip = resolver.client_ip(peer, req.headers());
     req.extensions_mut().insert(ClientIp(ip));
-    req.extensions_mut().insert(client_key(ip));
+    req.extensions_mut().insert(ClientKey::of(ip));
     next.run(req).await
 }
 
-/// The client address for a request from `peer` with `headers`.
-pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
-    if !is_trusted(&canonical(peer)) {
-        return canonical(peer);
+impl Resolver {
+    pub fn new(trusted: &[IpNet], header: ClientIpHeader) -> Self {
+        Self {
+            trusted: trusted.into(),
+            header,
+        }
     }
-    let cf = headers
-        .get("cf-connecting-ip")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok());
-    if let Some(ip) = cf {
-        return canonical(ip);
+
+    fn is_trusted(&self, ip: IpAddr) -> bool {
+        self.trusted.iter().any(|net| net.contains(&ip))
     }
-    // Every X-Forwarded-For header, in order, as one list; walk it from the right.
-    let forwarded: Vec<IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-        .map(canonical)
-        .collect();
-    forwarded
-        .iter()
-        .rev()
-        .find(|ip| !is_trusted(ip))
-        .or_else(|| forwarded.first())
-        .copied()
-        .unwrap_or(canonical(peer))
+
+    /// The client address of a request from `peer` with `headers`.
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let peer = canonical(peer);
+        if !self.is_trusted(peer) {
+            return peer;
+        }
+        let named = match self.header {
+            ClientIpHeader::None => None,
+            ClientIpHeader::CfConnectingIp => single_address(headers, "cf-connecting-ip"),
+            ClientIpHeader::XRealIp => single_address(headers, "x-real-ip"),
+            ClientIpHeader::XForwardedFor => self.rightmost_untrusted(headers),
+        };
+        named.unwrap_or(peer)
+    }
+
+    /// The right-most `X-Forwarded-For` entry that is not a trusted proxy. If every entry
+    /// up to an unreadable one is trusted, the left-most of those trusted entries: the
+    /// proxy nearest the unknown sender.
+    fn rightmost_untrusted(&self, headers: &HeaderMap) -> Option<IpAddr> {
+        // Several X-Forwarded-For headers form one list, in order; walk it backwards.
+        let entries = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .rev()
+            .flat_map(|value| value.as_bytes().rsplit(|b| *b == b','));
+        let mut nearest_trusted = None;
+        for entry in entries {
+            let Some(ip) = parse_address(entry) else {
+                break;
+            };
+            if !self.is_trusted(ip) {
+                return Some(ip);
+            }
+            nearest_trusted = Some(ip);
+        }
+        nearest_trusted
+    }
+}
+
+/// A header holding one address, as `CF-Connecting-IP` and `X-Real-IP` do.
+fn single_address(headers: &HeaderMap, name: &str) -> Option<IpAddr> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    // Two copies of a one-address header mean someone added their own: believe neither.
+    if values.next().is_some() {
+        return None;
+    }
+    parse_address(first.as_bytes())
+}
+
+/// One address from raw header bytes: `192.0.2.1`, `2001:db8::1`, or either with a port
+/// (`192.0.2.1:4711`, `[2001:db8::1]:4711`), which some proxies append.
+fn parse_address(raw: &[u8]) -> Option<IpAddr> {
+    let text = std::str::from_utf8(raw).ok()?.trim();
+    let ip = text
+        .parse::<IpAddr>()
+        .or_else(|_| text.parse::<SocketAddr>().map(|s| s.ip()))
+        .ok()?;
+    Some(canonical(ip))
 }
 
 /// IPv4-mapped IPv6 addresses are IPv4 clients.
@@ -69,75 +127,146 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The rate-limit key: the IPv4 address, or the IPv6 /64.
-pub fn client_key(ip: IpAddr) -> ClientKey {
-    match ip {
-        IpAddr::V4(v4) => ClientKey(v4.to_string()),
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            let network = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
-            ClientKey(format!("{network}/64"))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
+    use axum::Router;
+    use axum::extract::Extension;
+    use axum::http::{HeaderValue, Method};
+    use axum::middleware::from_fn_with_state;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
 
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(*name, HeaderValue::from_str(value).expect("header value"));
-        }
-        map
-    }
+    use crate::pipeline::test_request::{request, text};
 
     fn ip(s: &str) -> IpAddr {
         s.parse().expect("ip")
     }
 
+    fn headers(pairs: &[(&'static str, &[u8])]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_bytes(value).expect("header value"));
+        }
+        map
+    }
+
+    fn behind(header: ClientIpHeader) -> Resolver {
+        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().expect("cidr")];
+        Resolver::new(&trusted, header)
+    }
+
+    const PROXY: &str = "10.0.0.1";
+
     #[test]
     fn untrusted_peers_cannot_spoof() {
         let h = headers(&[
-            ("x-forwarded-for", "1.1.1.1"),
-            ("cf-connecting-ip", "2.2.2.2"),
+            ("x-forwarded-for", b"1.1.1.1"),
+            ("cf-connecting-ip", b"2.2.2.2"),
+            ("x-real-ip", b"3.3.3.3"),
         ]);
-        assert_eq!(client_ip(ip("203.0.113.9"), &h, &[]), ip("203.0.113.9"));
+        for header in [
+            ClientIpHeader::XForwardedFor,
+            ClientIpHeader::CfConnectingIp,
+            ClientIpHeader::XRealIp,
+        ] {
+            let resolver = Resolver::new(&[], header);
+            assert_eq!(resolver.client_ip(ip("203.0.113.9"), &h), ip("203.0.113.9"));
+        }
     }
 
     #[test]
-    fn behind_trusted_proxies_the_rightmost_untrusted_address_wins() {
-        let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().expect("cidr")];
+    fn behind_a_generic_proxy_a_clients_own_cf_connecting_ip_is_ignored() {
+        // The proxy appended the real client to X-Forwarded-For and passed the client's
+        // CF-Connecting-IP through untouched.
         let h = headers(&[
-            ("x-forwarded-for", "6.6.6.6, 198.51.100.4"),
-            ("x-forwarded-for", "10.1.1.1"),
+            ("cf-connecting-ip", b"203.0.113.7"),
+            ("x-forwarded-for", b"198.51.100.4"),
         ]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &h, &trusted), ip("198.51.100.4"));
-        let cf = headers(&[
-            ("cf-connecting-ip", "198.51.100.7"),
-            ("x-forwarded-for", "6.6.6.6"),
-        ]);
-        assert_eq!(client_ip(ip("10.0.0.1"), &cf, &trusted), ip("198.51.100.7"));
-        assert_eq!(
-            client_ip(ip("10.0.0.1"), &HeaderMap::new(), &trusted),
-            ip("10.0.0.1")
-        );
+        let resolver = behind(ClientIpHeader::XForwardedFor);
+        assert_eq!(resolver.client_ip(ip(PROXY), &h), ip("198.51.100.4"));
     }
 
     #[test]
-    fn ipv6_clients_are_keyed_by_their_64() {
+    fn only_the_named_header_is_believed() {
+        let h = headers(&[
+            ("cf-connecting-ip", b"203.0.113.7"),
+            ("x-real-ip", b"203.0.113.8"),
+            ("x-forwarded-for", b"198.51.100.4"),
+        ]);
+        let cf = behind(ClientIpHeader::CfConnectingIp);
+        assert_eq!(cf.client_ip(ip(PROXY), &h), ip("203.0.113.7"));
+        let real = behind(ClientIpHeader::XRealIp);
+        assert_eq!(real.client_ip(ip(PROXY), &h), ip("203.0.113.8"));
+        let none = behind(ClientIpHeader::None);
+        assert_eq!(none.client_ip(ip(PROXY), &h), ip(PROXY));
+        let doubled = headers(&[
+            ("cf-connecting-ip", b"203.0.113.7"),
+            ("cf-connecting-ip", b"203.0.113.9"),
+        ]);
+        assert_eq!(cf.client_ip(ip(PROXY), &doubled), ip(PROXY));
+    }
+
+    #[test]
+    fn the_rightmost_untrusted_forwarded_address_wins() {
+        let resolver = behind(ClientIpHeader::XForwardedFor);
+        let h = headers(&[
+            ("x-forwarded-for", b"6.6.6.6, 198.51.100.4"),
+            ("x-forwarded-for", b"10.1.1.1"),
+        ]);
+        assert_eq!(resolver.client_ip(ip(PROXY), &h), ip("198.51.100.4"));
         assert_eq!(
-            client_key(ip("2001:db8:1:2:aaaa::1")),
-            client_key(ip("2001:db8:1:2:bbbb::9"))
+            resolver.client_ip(ip(PROXY), &HeaderMap::new()),
+            ip(PROXY),
+            "no header: the proxy itself"
         );
-        assert_ne!(
-            client_key(ip("2001:db8:1:2::1")),
-            client_key(ip("2001:db8:1:3::1"))
+        let all_trusted = headers(&[("x-forwarded-for", b"10.9.9.9, 10.1.1.1")]);
+        assert_eq!(resolver.client_ip(ip(PROXY), &all_trusted), ip("10.9.9.9"));
+        let with_port = headers(&[("x-forwarded-for", b"[2001:db8::5]:4711")]);
+        assert_eq!(resolver.client_ip(ip(PROXY), &with_port), ip("2001:db8::5"));
+    }
+
+    #[test]
+    fn garbage_left_of_the_client_does_not_matter() {
+        let resolver = behind(ClientIpHeader::XForwardedFor);
+        for raw in [
+            &b"\x80, 198.51.100.66"[..],
+            b"not-an-ip, 198.51.100.66",
+            b"\xff\xfe garbage , , 198.51.100.66",
+            b"198.51.100.66",
+        ] {
+            let h = headers(&[("x-forwarded-for", raw)]);
+            assert_eq!(
+                resolver.client_ip(ip(PROXY), &h),
+                ip("198.51.100.66"),
+                "{raw:?}"
+            );
+        }
+        // Garbage right of every untrusted entry: the nearest trusted hop answers for it.
+        let h = headers(&[("x-forwarded-for", b"198.51.100.66, \x80, 10.2.2.2")]);
+        assert_eq!(resolver.client_ip(ip(PROXY), &h), ip("10.2.2.2"));
+    }
+
+    #[tokio::test]
+    async fn the_layer_puts_the_client_and_its_key_on_the_request() {
+        let echo = |Extension(ClientIp(ip)): Extension<ClientIp>,
+                    Extension(key): Extension<ClientKey>| async move {
+            format!("{ip} {}", key.as_str())
+        };
+        let app = Router::new()
+            .route("/", get(echo))
+            .layer(from_fn_with_state(
+                behind(ClientIpHeader::XForwardedFor),
+                layer,
+            ));
+        let mut req = request(
+            Method::GET,
+            "/",
+            &[("x-forwarded-for", b"\x80, 2001:db8:1:2::9")],
         );
-        assert_eq!(client_key(ip("2001:db8:1:2::1")).0, "2001:db8:1:2::/64");
-        assert_eq!(canonical(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))));
+        let response = app.oneshot(req).await.expect("infallible");
+        assert_eq!(text(response).await, "2001:db8:1:2::9 2001:db8:1:2::/64");
     }
 }

@@ -1,79 +1,138 @@
-//! CORS, as the original service did it (DESIGN §3): no `Origin` is served (CLIs,
-//! scripts); the service's own origin or one in `ALLOWED_ORIGINS` is echoed back; any other
-//! origin on `/api/*` is refused with 403 `CORS_FORBIDDEN`, preflight included. Written by
-//! hand because tower-http's CORS layer omits the header instead of refusing.
+//! CORS at the edge of the app: the verdict is `vanish_core::cors` (no `Origin` is served,
+//! the service's own origin or a listed one is echoed, any other origin on `/api/*` is 403
+//! `CORS_FORBIDDEN`, preflight included); this layer turns it into a response. Written by
+//! hand because tower-http's CORS layer omits the grant instead of refusing, which the
+//! original service's clients rely on (docs/api.md, "CORS").
+
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use vanish_core::cors::{self, Policy, Verdict};
 use vanish_core::error::ErrorCode;
+use vanish_core::routes::ALLOWED_METHODS;
 
-use crate::app::AppState;
 use crate::error::ApiError;
 
-const ALLOWED_METHODS: &str = "GET, POST, HEAD, OPTIONS";
-const ALLOWED_HEADERS: &str = "Content-Type, X-Request-ID";
-const PREFLIGHT_MAX_AGE_S: &str = "86400";
+/// Which origins may call the API from a browser.
+#[derive(Debug, Clone)]
+pub struct Cors(pub Arc<Policy>);
 
-pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
+pub async fn layer(State(Cors(policy)): State<Cors>, req: Request, next: Next) -> Response {
     let origin = req.headers().get(header::ORIGIN).cloned();
-    let allowed = origin.as_ref().map(|o| is_allowed(&app, o, req.headers()));
-    let is_preflight = req.method() == Method::OPTIONS;
-    match (allowed, is_api) {
-        (Some(false), true) => return ApiError::new(ErrorCode::CorsForbidden).into_response(),
-        _ if is_preflight && is_api => return preflight(origin.filter(|_| allowed == Some(true))),
-        _ => {}
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let verdict = policy.judge(cors::Request {
+        path: req.uri().path(),
+        method: req.method().as_str(),
+        // An Origin that is not text cannot be on any list: it counts as a foreign one.
+        origin: origin.as_ref().map(|o| o.to_str().unwrap_or("\u{0}")),
+        host,
+    });
+    match verdict {
+        Verdict::Refuse => ApiError::new(ErrorCode::CorsForbidden).into_response(),
+        Verdict::Preflight { granted } => preflight(origin.filter(|_| granted)),
+        Verdict::Serve { echo_origin } => {
+            let mut response = next.run(req).await;
+            if let (Some(origin), true) = (origin, echo_origin) {
+                let headers = response.headers_mut();
+                headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+                headers.append(header::VARY, HeaderValue::from_static("Origin"));
+            }
+            response
+        }
     }
-    let mut response = next.run(req).await;
-    if let (Some(origin), Some(true)) = (origin, allowed) {
-        let headers = response.headers_mut();
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.append(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    response
 }
 
-fn preflight(origin: Option<HeaderValue>) -> Response {
+fn preflight(granted_origin: Option<HeaderValue>) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();
     headers.insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
-    if let Some(origin) = origin {
+    if let Some(origin) = granted_origin {
+        for (name, value) in [
+            (header::ACCESS_CONTROL_ALLOW_METHODS, cors::ALLOW_METHODS),
+            (header::ACCESS_CONTROL_ALLOW_HEADERS, cors::ALLOW_HEADERS),
+            (header::ACCESS_CONTROL_MAX_AGE, cors::PREFLIGHT_MAX_AGE_S),
+            (header::VARY, "Origin"),
+        ] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static(ALLOWED_METHODS),
-        );
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static(ALLOWED_HEADERS),
-        );
-        headers.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static(PREFLIGHT_MAX_AGE_S),
-        );
-        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
     }
     response
 }
 
-/// Same origin (by `PUBLIC_URL`, else by the `Host` header, any scheme) or listed.
-fn is_allowed(app: &AppState, origin: &HeaderValue, headers: &HeaderMap) -> bool {
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    if app.allowed_origins.iter().any(|o| o == origin) {
-        return true;
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::http::{Method, StatusCode};
+    use axum::middleware::{from_fn, from_fn_with_state};
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+    use vanish_core::cors::Origin;
+
+    use super::*;
+    use crate::pipeline::request_id;
+    use crate::pipeline::test_request::{header, json, request};
+
+    fn app() -> Router {
+        let own = Origin::parse("https://Secrets.Example.com").expect("origin");
+        let partner = Origin::parse("https://partner.example").expect("origin");
+        let policy = Cors(Arc::new(Policy::new(Some(own), vec![partner])));
+        Router::new()
+            .route("/api/secrets", get(|| async { "ok" }))
+            .route("/", get(|| async { "page" }))
+            .layer(from_fn_with_state(policy, layer))
+            .layer(from_fn(request_id::layer))
     }
-    match &app.public_url {
-        Some(public) => origin == public.trim_end_matches('/'),
-        None => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-            let authority = origin
-                .strip_prefix("https://")
-                .or_else(|| origin.strip_prefix("http://"));
-            host.is_some() && authority == host
+
+    async fn send(method: Method, uri: &str, origin: &[u8]) -> Response {
+        app()
+            .oneshot(request(method, uri, &[("origin", origin)]))
+            .await
+            .expect("infallible")
+    }
+
+    #[tokio::test]
+    async fn the_own_origin_in_any_spelling_is_echoed() {
+        let response = send(Method::GET, "/api/secrets", b"https://secrets.example.com").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            header(&response, "access-control-allow-origin"),
+            Some("https://secrets.example.com")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_foreign_origin_is_refused_on_the_api_and_preflight() {
+        for method in [Method::GET, Method::OPTIONS] {
+            let response = send(method, "/api/secrets", b"https://evil.example").await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN);
+            assert_eq!(json(response).await["error"], "CORS_FORBIDDEN");
         }
+        let binary = send(Method::GET, "/api/secrets", b"https://\xffevil").await;
+        assert_eq!(binary.status(), StatusCode::FORBIDDEN);
+        let page = send(Method::GET, "/", b"https://evil.example").await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert_eq!(header(&page, "access-control-allow-origin"), None);
+    }
+
+    #[tokio::test]
+    async fn a_listed_origins_preflight_is_granted() {
+        let response = send(Method::OPTIONS, "/api/secrets", b"https://partner.example").await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        assert_eq!(header(&response, "allow"), Some(ALLOWED_METHODS));
+        assert_eq!(
+            header(&response, "access-control-allow-origin"),
+            Some("https://partner.example")
+        );
+        assert_eq!(
+            header(&response, "access-control-allow-headers"),
+            Some(cors::ALLOW_HEADERS)
+        );
     }
 }

@@ -1,5 +1,12 @@
-//! The request pipeline: one middleware per concern, applied in one place
-//! ([`crate::app::router`]) in the order of DESIGN §2. Each module owns one layer.
+//! The request pipeline: one middleware per concern, each a module that owns its layer and
+//! the small state that layer reads (never the whole app). [`Pipeline`] holds those states,
+//! built once from the settings, and [`Pipeline::wrap`] applies the layers to a router in
+//! their order, in this one place (docs/architecture.md, "A request's path").
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
 
 pub mod access_log;
 pub mod catch_panic;
@@ -11,3 +18,49 @@ pub mod request_limits;
 pub mod security_headers;
 pub mod timeout;
 pub mod timing;
+
+#[cfg(test)]
+mod test_request;
+
+/// The state of every layer that has any.
+#[derive(Clone)]
+pub struct Pipeline {
+    pub client_ip: client_ip::Resolver,
+    pub access_log: access_log::AccessLog,
+    pub cors: cors::Cors,
+    pub request_limits: request_limits::Bounds,
+    pub rate_limit: Arc<rate_limit::Gate>,
+    pub timeout: timeout::Deadline,
+}
+
+impl Pipeline {
+    /// `routes` wrapped in the pipeline. `.layer` calls read bottom-up: the last one is the
+    /// outermost, so the order below is the request's path from the inside out:
+    ///
+    /// request id → client ip → response time → access log → catch panic → security
+    /// headers → CORS → request limits → bans and rate limits → timeout → handler.
+    pub fn wrap(&self, routes: Router) -> Router {
+        routes
+            .layer(from_fn_with_state(self.timeout, timeout::layer))
+            .layer(from_fn_with_state(
+                Arc::clone(&self.rate_limit),
+                rate_limit::layer,
+            ))
+            .layer(from_fn_with_state(
+                self.request_limits,
+                request_limits::layer,
+            ))
+            .layer(from_fn_with_state(self.cors.clone(), cors::layer))
+            .layer(from_fn(security_headers::layer))
+            // Inside the access log, so a panic's 500 is logged and counted like any answer.
+            .layer(catch_panic::layer())
+            .layer(from_fn_with_state(
+                self.access_log.clone(),
+                access_log::layer,
+            ))
+            .layer(from_fn(timing::layer))
+            .layer(from_fn_with_state(self.client_ip.clone(), client_ip::layer))
+            // Outermost: every response, errors included, gets its id and its error body here.
+            .layer(from_fn(request_id::layer))
+    }
+}

@@ -1,42 +1,53 @@
-//! Bans and rate limits at the edge of the app (DESIGN §5). A banned client gets 403
-//! `BANNED` with `Retry-After` on every route but health. Limited routes (creates; reads,
-//! metadata, status, burn) spend the client's budget, every attempt counting, and carry the
-//! rate-limit headers; over the limit is 429 `RATE_LIMITED` with `Retry-After`.
+//! Bans and rate limits at the edge of the app. A banned client gets 403 `BANNED` with
+//! `Retry-After` on every route but health. Limited routes (creates; reads, metadata,
+//! status, burn: `vanish_core::routes::limited_action`) spend the client's budget, every
+//! attempt counting, and carry the rate-limit headers; over the limit is 429
+//! `RATE_LIMITED` with `Retry-After` (docs/api.md, "Rate limits").
+
+use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method};
+use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use vanish_core::clock::Clock;
 use vanish_core::error::ErrorCode;
-use vanish_core::ratelimit::{self, Action, Decision};
+use vanish_core::ratelimit::{self, ClientKey, Decision};
+use vanish_core::routes;
 
-use crate::app::AppState;
 use crate::error::ApiError;
-use crate::ratelimit::ClientKey;
+use crate::ratelimit::RateLimiter;
+use crate::telemetry::Metrics;
 
-/// Routes no ban or limit applies to, so probes and monitors always get through.
-const HEALTH_ROUTES: &[&str] = &["/api/health", "/healthz", "/readyz"];
+/// What the gate needs: the limiter, the clock it judges by, and where decisions are
+/// counted.
+pub struct Gate {
+    pub limiter: Arc<RateLimiter>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+}
 
-pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn layer(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
+        .map(MatchedPath::as_str);
     let Some(client) = req.extensions().get::<ClientKey>().cloned() else {
         return next.run(req).await;
     };
-    if route.as_deref().is_some_and(|r| HEALTH_ROUTES.contains(&r)) {
+    if route.is_some_and(routes::is_exempt_from_limits) {
         return next.run(req).await;
     }
-    let now = app.clock.now_ms();
-    let Some(action) = action_for(req.method(), route.as_deref()) else {
-        if let Some(until) = app.limiter.banned_until(&client, now).await {
+    let now = gate.clock.now_ms();
+    let action = route.and_then(|r| routes::limited_action(req.method().as_str(), r));
+    let Some(action) = action else {
+        if let Some(until) = gate.limiter.banned_until(&client, now).await {
             return banned(until, now);
         }
         return next.run(req).await;
     };
-    let decision = app.limiter.check(&client, action, now).await;
-    app.metrics.record_decision(action, &decision);
+    let decision = gate.limiter.check(&client, action, now).await;
+    gate.metrics.record_decision(action, &decision);
     let mut response = match decision {
         Decision::Ban { until } => return banned(until, now),
         Decision::Limit { reset_at, .. } => ApiError::new(ErrorCode::RateLimited)
@@ -44,7 +55,7 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
             .into_response(),
         Decision::Allow { .. } => next.run(req).await,
     };
-    for (name, value) in ratelimit::headers(decision, app.limiter.policy().window_ms, now) {
+    for (name, value) in ratelimit::headers(decision, gate.limiter.policy().window_ms, now) {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response
                 .headers_mut()
@@ -52,15 +63,6 @@ pub async fn layer(State(app): State<AppState>, req: Request, next: Next) -> Res
         }
     }
     response
-}
-
-/// Which budget a request spends, by its matched route.
-fn action_for(method: &Method, route: Option<&str>) -> Option<Action> {
-    match route? {
-        "/api/secrets" if method == Method::POST => Some(Action::Create),
-        r if r.starts_with("/api/secrets/{id}") && method != Method::OPTIONS => Some(Action::Read),
-        _ => None,
-    }
 }
 
 fn banned(until: u64, now: u64) -> Response {
@@ -71,27 +73,85 @@ fn banned(until: u64, now: u64) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::time::Duration;
 
-    #[test]
-    fn creates_and_reads_spend_their_own_budgets() {
-        assert_eq!(
-            action_for(&Method::POST, Some("/api/secrets")),
-            Some(Action::Create)
-        );
-        assert_eq!(
-            action_for(&Method::GET, Some("/api/secrets/{id}")),
-            Some(Action::Read)
-        );
-        assert_eq!(
-            action_for(&Method::HEAD, Some("/api/secrets/{id}/meta")),
-            Some(Action::Read)
-        );
-        assert_eq!(
-            action_for(&Method::POST, Some("/api/secrets/{id}/burn")),
-            Some(Action::Read)
-        );
-        assert_eq!(action_for(&Method::GET, Some("/")), None);
-        assert_eq!(action_for(&Method::GET, None), None);
+    use axum::Router;
+    use axum::http::{Method, StatusCode};
+    use axum::middleware::{from_fn, from_fn_with_state};
+    use axum::routing::{get, post};
+    use tower::ServiceExt as _;
+    use vanish_core::clock::ManualClock;
+    use vanish_core::ratelimit::Policy;
+
+    use super::*;
+    use crate::pipeline::request_id;
+    use crate::pipeline::test_request::{header, json, request};
+    use crate::ratelimit::CacheConfig;
+    use crate::ratelimit::memory::MemoryLimitStore;
+
+    const POLICY: Policy = Policy {
+        window_ms: 60_000,
+        create_per_window: 2,
+        read_per_window: 100,
+        abuse_multiplier: 2,
+        ban_ms: 600_000,
+    };
+
+    fn app(clock: Arc<ManualClock>) -> Router {
+        let metrics = Arc::new(Metrics::default());
+        let cache = CacheConfig {
+            ttl_ms: 1,
+            max_entries: 100,
+            dedup_window: Duration::from_secs(5),
+        };
+        let store = Arc::new(MemoryLimitStore::new(1000));
+        let limiter = RateLimiter::new(POLICY, store, cache, Arc::clone(&metrics));
+        let gate = Gate {
+            limiter: Arc::new(limiter),
+            clock,
+            metrics,
+        };
+        let client = ClientKey::of([192, 0, 2, 1].into());
+        Router::new()
+            .route(routes::SECRETS, post(|| async { "created" }))
+            .route(routes::HEALTHZ, get(|| async { "ok" }))
+            .route("/", get(|| async { "page" }))
+            .layer(from_fn_with_state(Arc::new(gate), layer))
+            .layer(axum::Extension(client))
+            .layer(from_fn(request_id::layer))
+    }
+
+    #[tokio::test]
+    async fn a_client_is_limited_then_banned_everywhere_but_health() {
+        let clock = Arc::new(ManualClock::new(1_000_000));
+        let app = app(Arc::clone(&clock));
+        let create = || request(Method::POST, routes::SECRETS, &[]);
+        for remaining in ["1", "0"] {
+            clock.advance(10);
+            let ok = app.clone().oneshot(create()).await.expect("infallible");
+            assert_eq!(ok.status(), StatusCode::OK);
+            assert_eq!(header(&ok, "x-ratelimit-remaining"), Some(remaining));
+        }
+        clock.advance(10);
+        let limited = app.clone().oneshot(create()).await.expect("infallible");
+        assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(header(&limited, "retry-after").is_some());
+        assert_eq!(json(limited).await["error"], "RATE_LIMITED");
+        clock.advance(10);
+        let banned = app.clone().oneshot(create()).await.expect("infallible");
+        assert_eq!(banned.status(), StatusCode::FORBIDDEN, "4 attempts = 2 × 2");
+        assert_eq!(json(banned).await["error"], "BANNED");
+        clock.advance(10);
+        let page = app
+            .clone()
+            .oneshot(request(Method::GET, "/", &[]))
+            .await
+            .expect("infallible");
+        assert_eq!(page.status(), StatusCode::FORBIDDEN);
+        let health = app
+            .oneshot(request(Method::GET, routes::HEALTHZ, &[]))
+            .await
+            .expect("infallible");
+        assert_eq!(health.status(), StatusCode::OK);
     }
 }

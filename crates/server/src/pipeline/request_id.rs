@@ -87,4 +87,38 @@ mod tests {
         assert!(!is_acceptable(&"a".repeat(129)));
         assert_eq!(fresh_id().len(), 32);
     }
+
+    #[tokio::test]
+    async fn the_id_is_kept_or_made_and_error_bodies_carry_it() {
+        use axum::Router;
+        use axum::http::{Method, StatusCode};
+        use axum::middleware::from_fn;
+        use axum::routing::get;
+        use tower::ServiceExt as _;
+        use vanish_core::error::ErrorCode;
+
+        use crate::error::ApiError;
+        use crate::pipeline::test_request::{header, json, request};
+
+        let app = Router::new()
+            .route("/ok", get(|| async { "ok" }))
+            .route(
+                "/gone",
+                get(|| async { ApiError::new(ErrorCode::NotFound) }),
+            )
+            .layer(from_fn(layer));
+        let kept = request(Method::GET, "/ok", &[(HEADER, b"proxy-id-1")]);
+        let kept = app.clone().oneshot(kept).await.expect("infallible");
+        assert_eq!(header(&kept, HEADER), Some("proxy-id-1"));
+        let forged = request(Method::GET, "/gone", &[(HEADER, b"x\" level=error")]);
+        let response = app.oneshot(forged).await.expect("infallible");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let id = header(&response, HEADER)
+            .map(str::to_owned)
+            .unwrap_or_default();
+        assert_eq!(id.len(), 32, "a forged id is replaced");
+        let body = json(response).await;
+        assert_eq!(body["error"], "NOT_FOUND");
+        assert_eq!(body["requestId"], id.as_str());
+    }
 }

@@ -19,3 +19,30 @@ pub async fn layer(req: Request, next: Next) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::middleware::from_fn;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::pipeline::test_request::{get as get_request, header};
+
+    #[tokio::test]
+    async fn every_answer_says_how_long_it_took_in_milliseconds() {
+        let app = Router::new()
+            .route("/", get(|| async { "ok" }))
+            .layer(from_fn(layer));
+        let response = app.oneshot(get_request("/")).await.expect("infallible");
+        let value = header(&response, HEADER).unwrap_or_default();
+        let ms = value.strip_suffix("ms").and_then(|n| n.parse::<f64>().ok());
+        assert!(ms.is_some_and(|ms| ms >= 0.0), "{value:?}");
+        assert_eq!(
+            value.split('.').nth(1).map(str::len),
+            Some(5),
+            "three decimals: {value}"
+        );
+    }
+}

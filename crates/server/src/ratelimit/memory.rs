@@ -2,9 +2,9 @@
 //! expiring when its window or ban ends. It is the limiter of a single node, and the
 //! fallback of many nodes while the shared store is unreachable.
 //!
-//! Memory stays bounded under a flood of distinct clients: past `capacity` entries, the
-//! least useful are evicted (a flood can thus evict a ban early; the flooding clients are
-//! then counted afresh and banned again).
+//! Memory stays bounded under a flood of distinct clients: past `capacity` windows, the
+//! least useful are evicted. Bans are kept apart, bounded on their own: traffic that is
+//! allowed only ever adds windows, so no flood of fresh clients can push a ban out.
 
 use std::time::{Duration, Instant};
 
@@ -17,12 +17,6 @@ use vanish_core::ratelimit::{Action, Policy, Tally};
 use super::{ClientKey, LimitStore, Recorded};
 use crate::store::StoreError;
 
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Window(ClientKey, Action),
-    Ban(ClientKey),
-}
-
 /// A window's tally or a ban's end, with the wall-clock lifetime moka uses to drop it.
 #[derive(Clone, Copy)]
 struct Entry {
@@ -33,14 +27,14 @@ struct Entry {
 
 struct ExpireAtEnd;
 
-impl Expiry<Key, Entry> for ExpireAtEnd {
-    fn expire_after_create(&self, _: &Key, entry: &Entry, _: Instant) -> Option<Duration> {
+impl<K> Expiry<K, Entry> for ExpireAtEnd {
+    fn expire_after_create(&self, _: &K, entry: &Entry, _: Instant) -> Option<Duration> {
         Some(entry.lifetime)
     }
 
     fn expire_after_update(
         &self,
-        _: &Key,
+        _: &K,
         entry: &Entry,
         _: Instant,
         _: Option<Duration>,
@@ -50,13 +44,19 @@ impl Expiry<Key, Entry> for ExpireAtEnd {
 }
 
 pub struct MemoryLimitStore {
-    entries: Cache<Key, Entry>,
+    windows: Cache<(ClientKey, Action), Entry>,
+    bans: Cache<ClientKey, Entry>,
 }
 
 impl MemoryLimitStore {
+    /// At most `capacity` windows and, apart, at most `capacity` bans.
     pub fn new(capacity: u64) -> Self {
         Self {
-            entries: Cache::builder()
+            windows: Cache::builder()
+                .max_capacity(capacity)
+                .expire_after(ExpireAtEnd)
+                .build(),
+            bans: Cache::builder()
                 .max_capacity(capacity)
                 .expire_after(ExpireAtEnd)
                 .build(),
@@ -64,7 +64,7 @@ impl MemoryLimitStore {
     }
 
     fn ban_end(&self, client: &ClientKey, now_ms: u64) -> Option<u64> {
-        let ban = self.entries.get(&Key::Ban(client.clone()))?;
+        let ban = self.bans.get(client)?;
         (now_ms < ban.tally.window_ends_at).then_some(ban.tally.window_ends_at)
     }
 }
@@ -87,8 +87,8 @@ impl LimitStore for MemoryLimitStore {
     ) -> Result<Recorded, StoreError> {
         // `and_compute_with` runs the closure under moka's per-key lock: the read and the
         // write of one window are atomic with respect to other callers.
-        let window = Key::Window(client.clone(), action);
-        let computed = self.entries.entry(window).and_compute_with(|previous| {
+        let window = (client.clone(), action);
+        let computed = self.windows.entry(window).and_compute_with(|previous| {
             let tally = policy.count(previous.map(|e| e.into_value().tally), attempts, now_ms);
             Op::Put(Entry {
                 tally,
@@ -108,7 +108,7 @@ impl LimitStore for MemoryLimitStore {
                 },
                 lifetime: lifetime(until, now_ms),
             };
-            self.entries.insert(Key::Ban(client.clone()), ban);
+            self.bans.insert(client.clone(), ban);
         }
         Ok(Recorded {
             tally,
@@ -141,21 +141,59 @@ mod tests {
         ban_ms: 10_000,
     };
 
+    fn client(n: u32) -> ClientKey {
+        ClientKey::of(std::net::IpAddr::from((0x0a00_0000 + n).to_be_bytes()))
+    }
+
     #[tokio::test]
     async fn memory_stays_bounded_under_a_flood_of_distinct_clients() {
         let store = MemoryLimitStore::new(500);
         for n in 0..20_000u32 {
-            let flooder = ClientKey(format!("flood-{n}"));
             store
-                .record(&flooder, Action::Read, 1, 0, &P)
+                .record(&client(n), Action::Read, 1, 0, &P)
                 .await
                 .expect("record");
         }
-        store.entries.run_pending_tasks();
+        store.windows.run_pending_tasks();
         assert!(
-            store.entries.entry_count() <= 500,
-            "{} entries kept",
-            store.entries.entry_count()
+            store.windows.entry_count() <= 500,
+            "{} windows kept",
+            store.windows.entry_count()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_allowed_clients_cannot_evict_a_ban() {
+        let store = MemoryLimitStore::new(1_000);
+        let abuser = ClientKey::of("2001:db8:1::1".parse().expect("ip"));
+        let banned = store
+            .record(
+                &abuser,
+                Action::Create,
+                P.ban_threshold(Action::Create),
+                0,
+                &P,
+            )
+            .await
+            .expect("record");
+        assert_eq!(banned.banned_until, Some(P.ban_ms));
+        // Every /64 of a /48, three allowed reads each: far more clients than the store
+        // tracks, each seen often enough to win a place in it.
+        for _ in 0..3 {
+            for n in 0..65_536u32 {
+                let ip = std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, n as u16, 0, 0, 0, 1);
+                store
+                    .record(&ClientKey::of(ip.into()), Action::Read, 1, 1, &P)
+                    .await
+                    .expect("record");
+            }
+        }
+        store.windows.run_pending_tasks();
+        store.bans.run_pending_tasks();
+        assert_eq!(
+            store.banned_until(&abuser, 2).await.expect("lookup"),
+            Some(P.ban_ms),
+            "the ban outlives the flood"
         );
     }
 }

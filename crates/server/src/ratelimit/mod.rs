@@ -1,35 +1,24 @@
-//! Rate limiting and abuse bans (DESIGN §5): the [`LimitStore`] contract that counts
-//! attempts (in process, or shared in Redis), and the [`RateLimiter`] that turns counts
-//! into decisions, with a short-lived decision cache in front so a client far over its
-//! limit costs about one store call per cache TTL.
+//! Rate limiting and abuse bans (docs/architecture.md, "Rate limits"): the [`LimitStore`]
+//! contract that counts attempts (in process, or shared in Redis), and the [`RateLimiter`]
+//! that turns counts into decisions, with a short-lived decision cache in front so a
+//! client far over its limit costs about one store call per cache TTL.
 //!
-//! The maths (windows, thresholds, headers) is `vanish_core::ratelimit`; client identity is
-//! `pipeline::client_ip`; the HTTP side is `pipeline::rate_limit`.
-
-use std::fmt;
+//! The maths (windows, thresholds, headers) and the client key are
+//! `vanish_core::ratelimit`; who the client is, `pipeline::client_ip`; the HTTP side,
+//! `pipeline::rate_limit`; failing open while a shared store is down,
+//! `resilience::limit_store`.
 
 use async_trait::async_trait;
+pub use vanish_core::ratelimit::ClientKey;
 use vanish_core::ratelimit::{Action, Policy, Tally};
 
 use crate::store::StoreError;
 
-pub mod fail_open;
 pub mod limiter;
 pub mod memory;
 pub mod redis;
 
 pub use limiter::{CacheConfig, RateLimiter};
-
-/// Who a limit applies to: an IPv4 address or an IPv6 /64, as text (`203.0.113.7`,
-/// `2001:db8:1:2::/64`). Never logged, never a metric label.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ClientKey(pub String);
-
-impl fmt::Debug for ClientKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ClientKey(..)")
-    }
-}
 
 /// The result of counting attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -50,8 +50,8 @@ impl LimitStore for RedisLimitStore {
     ) -> Result<Recorded, StoreError> {
         let (count, window_ends_at, banned_until): (u64, u64, u64) = self
             .record
-            .key(self.keys.rate_window(&client.0, action.as_str()))
-            .key(self.keys.ban(&client.0))
+            .key(self.keys.rate_window(client.as_str(), action.as_str()))
+            .key(self.keys.ban(client.as_str()))
             .arg(attempts)
             .arg(now_ms)
             .arg(policy.window_ms.max(1))
@@ -75,7 +75,7 @@ impl LimitStore for RedisLimitStore {
         now_ms: u64,
     ) -> Result<Option<u64>, StoreError> {
         let until: Option<u64> = redis::cmd("GET")
-            .arg(self.keys.ban(&client.0))
+            .arg(self.keys.ban(client.as_str()))
             .query_async(&mut self.conn.clone())
             .await
             .map_err(store_error)?;

@@ -6,16 +6,16 @@ use axum::routing::post;
 use axum::{Json, Router};
 use vanish_core::api::CreateResponse;
 use vanish_core::id::{ManageToken, SecretId};
-use vanish_core::validate;
+use vanish_core::{routes, validate};
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
+use crate::state::AppState;
 use crate::store::NewRecord;
 use crate::telemetry::Metrics;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/secrets", post(create))
+    Router::new().route(routes::SECRETS, post(create))
 }
 
 async fn create(

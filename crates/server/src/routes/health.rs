@@ -9,17 +9,18 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
+use vanish_core::routes;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// A readiness probe must answer quickly even when the store hangs.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/health", get(health))
-        .route("/healthz", get(live))
-        .route("/readyz", get(ready))
+        .route(routes::HEALTH, get(health))
+        .route(routes::HEALTHZ, get(live))
+        .route(routes::READYZ, get(ready))
 }
 
 async fn health() -> Json<Value> {

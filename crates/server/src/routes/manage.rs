@@ -7,18 +7,18 @@ use axum::routing::post;
 use axum::{Json, Router};
 use vanish_core::api::StatusResponse;
 use vanish_core::error::ErrorCode;
-use vanish_core::validate;
+use vanish_core::{routes, validate};
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{IdPath, JsonBody};
+use crate::state::AppState;
 use crate::store::Managed;
 use crate::telemetry::Metrics;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/secrets/{id}/burn", post(burn))
-        .route("/api/secrets/{id}/status", post(status))
+        .route(routes::BURN, post(burn))
+        .route(routes::STATUS, post(status))
 }
 
 async fn burn(

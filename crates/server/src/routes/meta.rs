@@ -8,15 +8,16 @@ use axum::routing::{get, head};
 use axum::{Json, Router};
 use vanish_core::api::MetaResponse;
 use vanish_core::error::ErrorCode;
+use vanish_core::routes;
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::IdPath;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/secrets/{id}", head(exists))
-        .route("/api/secrets/{id}/meta", get(meta).head(exists))
+        .route(routes::SECRET, head(exists))
+        .route(routes::META, get(meta).head(exists))
 }
 
 async fn meta(

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use vanish_core::id::TokenHash;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::telemetry::prometheus;
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -24,7 +24,7 @@ pub fn standalone(state: AppState) -> Router {
 }
 
 async fn serve(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(expected) = &app.metrics_token {
+    if let Some(expected) = &app.metrics_access.token {
         let presented = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -41,7 +41,7 @@ async fn serve(State(app): State<AppState>, headers: HeaderMap) -> Response {
     }
     (
         [(header::CONTENT_TYPE, CONTENT_TYPE)],
-        prometheus::render(&app),
+        prometheus::render(&app.metrics, &app.breakers),
     )
         .into_response()
 }

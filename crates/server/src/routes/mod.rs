@@ -1,13 +1,15 @@
-//! The HTTP routes (DESIGN §3). Each module owns its handlers and private types; this one
-//! only joins their routers. Middleware is applied in [`crate::app::router`], not here.
+//! The HTTP routes (docs/api.md). Each module owns its handlers and private types; this one
+//! only joins their routers. The route templates are `vanish_core::routes`, shared with the
+//! Worker. Middleware is applied in `crate::pipeline`, not here.
 
 use axum::Router;
-use axum::http::{Method, Uri};
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use vanish_core::error::ErrorCode;
+use vanish_core::routes::{self as api, ALLOWED_METHODS};
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 mod create;
 mod health;
@@ -18,11 +20,8 @@ mod reveal;
 mod security_txt;
 pub mod ui;
 
-/// Allowed methods on API routes, for the `Allow` header of a 405.
-const API_ALLOW: &str = "GET, POST, HEAD, OPTIONS";
-
 pub fn router(state: AppState) -> Router {
-    let metrics = if state.metrics_elsewhere {
+    let metrics = if state.metrics_access.elsewhere {
         Router::new()
     } else {
         metrics::router()
@@ -42,13 +41,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::method_not_allowed(API_ALLOW)
+    ApiError::method_not_allowed(ALLOWED_METHODS)
 }
 
 /// Unknown API paths are JSON 404s; unknown page paths go to the UI's fallback.
-async fn not_found(method: Method, uri: Uri, state: axum::extract::State<AppState>) -> Response {
-    if uri.path().starts_with("/api/") || uri.path() == "/api" {
+async fn not_found(State(app): State<AppState>, req: Request) -> Response {
+    if api::is_api_path(req.uri().path()) {
         return ApiError::new(ErrorCode::NotFound).into_response();
     }
-    ui::fallback(method, uri, state).await
+    ui::fallback(&app, req).await
 }

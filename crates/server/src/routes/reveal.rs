@@ -9,19 +9,19 @@ use axum::{Json, Router};
 use vanish_core::api::RevealResponse;
 use vanish_core::error::ErrorCode;
 use vanish_core::id::TokenHash;
-use vanish_core::validate;
+use vanish_core::{routes, validate};
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{IdPath, JsonBody};
+use crate::state::AppState;
 use crate::store::Take;
 use crate::telemetry::Metrics;
 
 pub fn router() -> Router<AppState> {
     // HEAD on this path is routed to the metadata module (`meta::router`), never here.
     Router::new()
-        .route("/api/secrets/{id}", get(reveal_by_get))
-        .route("/api/secrets/{id}/reveal", post(reveal))
+        .route(routes::SECRET, get(reveal_by_get))
+        .route(routes::REVEAL, post(reveal))
 }
 
 async fn reveal_by_get(

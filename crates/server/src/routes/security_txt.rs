@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use vanish_core::headers::security_txt;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/.well-known/security.txt", get(serve))

@@ -1,18 +1,25 @@
 //! The web UI: the built-in pages and assets embedded from `web/` at build time, or, with
-//! `UI_DIR`, a folder on disk served as is with fallback to its `index.html` (so an existing
-//! single-page app runs unchanged). Pages get the strict page CSP; nothing here consumes a
-//! secret, since the pages only call the API on a click.
+//! `UI_DIR`, a folder on disk served as is with fallback to its `index.html` (so an
+//! existing single-page app runs unchanged). Pages get the strict page CSP and `no-store`;
+//! nothing here consumes a secret, since the pages only call the API on a click.
+//!
+//! The folder is served by tower-http's `ServeDir` (path safety, HEAD, ranges, modified
+//! dates). The embedded UI is a table of a dozen files made by `build.rs`; a crate would
+//! add build-time dependencies for nothing this table lacks.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower::ServiceExt as _;
+use tower_http::services::{ServeDir, ServeFile};
 use vanish_core::headers::PAGE_CSP;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/assets.rs"));
@@ -22,7 +29,21 @@ mod embedded {
 #[derive(Debug, Clone)]
 pub enum Ui {
     Embedded,
-    Dir(PathBuf),
+    /// A folder, with fallback to its `index.html` for unknown page paths.
+    Dir(Box<ServeDir<ServeFile>>),
+}
+
+impl Ui {
+    /// The built-in UI, or the folder `dir`.
+    pub fn new(dir: Option<PathBuf>) -> Self {
+        match dir {
+            None => Self::Embedded,
+            Some(dir) => {
+                let index = ServeFile::new(dir.join("index.html"));
+                Self::Dir(Box::new(ServeDir::new(dir).fallback(index)))
+            }
+        }
+    }
 }
 
 pub fn router() -> Router<AppState> {
@@ -31,71 +52,70 @@ pub fn router() -> Router<AppState> {
         .route("/s/{id}", get(reveal_page))
 }
 
-async fn index(State(app): State<AppState>) -> Response {
-    serve_file(&app.ui, "index.html")
-        .await
-        .unwrap_or_else(not_found)
+async fn index(State(app): State<AppState>, req: Request) -> Response {
+    match &app.ui {
+        Ui::Embedded => embedded_file("index.html").unwrap_or_else(not_found),
+        Ui::Dir(dir) => from_dir(dir, req).await,
+    }
 }
 
-async fn reveal_page(State(app): State<AppState>) -> Response {
-    let page = match app.ui {
-        Ui::Embedded => "reveal.html",
-        // A foreign single-page app routes `/s/…` itself.
-        Ui::Dir(_) => "index.html",
-    };
-    serve_file(&app.ui, page).await.unwrap_or_else(not_found)
+async fn reveal_page(State(app): State<AppState>, req: Request) -> Response {
+    match &app.ui {
+        Ui::Embedded => embedded_file("reveal.html").unwrap_or_else(not_found),
+        // A foreign single-page app routes `/s/…` itself: its index.html answers.
+        Ui::Dir(dir) => from_dir(dir, req).await,
+    }
 }
 
-/// Assets by name; unknown paths are 404, or the SPA's index.html under `UI_DIR`.
-pub async fn fallback(method: Method, uri: Uri, State(app): State<AppState>) -> Response {
-    if method != Method::GET && method != Method::HEAD {
+/// Assets by name; unknown paths are 404, or the single-page app's index.html under
+/// `UI_DIR`.
+pub async fn fallback(app: &AppState, req: Request) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
         return not_found();
     }
-    let name = uri.path().trim_start_matches('/');
-    if let Some(response) = serve_file(&app.ui, name).await {
-        return response;
-    }
-    match app.ui {
-        Ui::Dir(_) => serve_file(&app.ui, "index.html")
-            .await
-            .unwrap_or_else(not_found),
-        Ui::Embedded => not_found(),
+    match &app.ui {
+        Ui::Embedded => {
+            embedded_file(req.uri().path().trim_start_matches('/')).unwrap_or_else(not_found)
+        }
+        Ui::Dir(dir) => from_dir(dir, req).await,
     }
 }
 
-async fn serve_file(ui: &Ui, name: &str) -> Option<Response> {
-    let bytes: Vec<u8> = match ui {
-        Ui::Embedded => embedded::ASSETS
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, b)| b.to_vec())?,
-        Ui::Dir(dir) => tokio::fs::read(safe_join(dir, name)?).await.ok()?,
-    };
-    let content_type = content_type(name);
-    let mut response = ([(header::CONTENT_TYPE, content_type)], bytes).into_response();
+fn embedded_file(name: &str) -> Option<Response> {
+    let (_, bytes) = embedded::ASSETS.iter().find(|(n, _)| *n == name)?;
+    let response = ([(header::CONTENT_TYPE, content_type(name))], *bytes).into_response();
+    Some(with_page_headers(response))
+}
+
+async fn from_dir(dir: &ServeDir<ServeFile>, req: Request) -> Response {
+    match dir.clone().oneshot(req).await {
+        Ok(response) => with_page_headers(response.map(Body::new)),
+        Err(never) => match never {},
+    }
+}
+
+/// Pages get the page CSP and are never cached; other assets may be, briefly.
+fn with_page_headers(mut response: Response) -> Response {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let is_success = response.status().is_success();
     let headers = response.headers_mut();
-    if content_type.starts_with("text/html") {
+    if is_page {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PAGE_CSP),
         );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    } else {
+    } else if is_success {
         headers.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=300"),
         );
     }
-    Some(response)
-}
-
-/// `dir/name` if `name` is a plain relative path (no `..`, no root), else `None`.
-fn safe_join(dir: &Path, name: &str) -> Option<PathBuf> {
-    let relative = Path::new(name);
-    let plain = relative
-        .components()
-        .all(|c| matches!(c, Component::Normal(_)));
-    (plain && !name.is_empty()).then(|| dir.join(relative))
+    response
 }
 
 fn content_type(name: &str) -> &'static str {
@@ -125,25 +145,4 @@ fn not_found() -> Response {
         HeaderValue::from_static(PAGE_CSP),
     );
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn safe_join_refuses_escapes() {
-        let dir = Path::new("/srv/ui");
-        assert_eq!(
-            safe_join(dir, "app.js"),
-            Some(PathBuf::from("/srv/ui/app.js"))
-        );
-        assert_eq!(
-            safe_join(dir, "assets/x.css"),
-            Some(PathBuf::from("/srv/ui/assets/x.css"))
-        );
-        assert_eq!(safe_join(dir, "../etc/passwd"), None);
-        assert_eq!(safe_join(dir, "/etc/passwd"), None);
-        assert_eq!(safe_join(dir, ""), None);
-    }
 }

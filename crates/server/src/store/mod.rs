@@ -2,17 +2,15 @@
 //!
 //! The trait's doc comments are the contract; the conformance suite in
 //! `tests/store_conformance.rs` holds every backend to it. Resilience (timeouts, circuit
-//! breaker) wraps a store from outside and implements this same trait, so handlers never
-//! see it.
+//! breaker, merged lookups; `crate::resilience`) wraps a store from outside and implements
+//! this same trait, so handlers never see it.
 
 use async_trait::async_trait;
 use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::receipt::Receipt;
 
-pub mod breaker;
 pub mod memory;
 pub mod redis;
-pub mod single_flight;
 pub mod sqlite;
 
 /// A validated secret, ready to be stored.

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use vanish_core::ratelimit::{Action, Decision};
 
@@ -60,6 +60,20 @@ pub struct SecretCounts {
     pub expired: AtomicU64,
 }
 
+/// Decision-cache lookups of the rate limiter.
+#[derive(Debug, Default)]
+pub struct CacheCounts {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+}
+
+/// Lookups answered by another caller's single flight, by lookup.
+#[derive(Debug, Default)]
+pub struct MergeCounts {
+    pub metadata: Arc<AtomicU64>,
+    pub ban: Arc<AtomicU64>,
+}
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     window: Mutex<Window>,
@@ -68,6 +82,8 @@ pub struct Metrics {
     /// `(action, decision)` → count.
     decisions: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     pub secrets: SecretCounts,
+    pub cache: CacheCounts,
+    pub merged: MergeCounts,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

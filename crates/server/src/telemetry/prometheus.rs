@@ -3,15 +3,15 @@
 //! and the format is a few lines per family.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use vanish_core::breaker::BreakerState;
 
 use super::metrics::{BUCKETS_S, Histogram, Metrics};
-use crate::app::AppState;
+use crate::resilience::CircuitBreaker;
 
-pub fn render(app: &AppState) -> String {
-    let m: &Metrics = &app.metrics;
+pub fn render(m: &Metrics, breakers: &[Arc<CircuitBreaker>]) -> String {
     let mut out = String::new();
 
     family(
@@ -88,7 +88,7 @@ pub fn render(app: &AppState) -> String {
         "gauge",
         "Circuit state per backend: 0 closed, 1 half-open, 2 open.",
     );
-    for breaker in app.breakers.iter() {
+    for breaker in breakers {
         let value = match breaker.state() {
             BreakerState::Closed { .. } => 0,
             BreakerState::HalfOpen { .. } => 1,
@@ -107,7 +107,7 @@ pub fn render(app: &AppState) -> String {
         "counter",
         "Rate-limit and ban decision cache lookups.",
     );
-    let stats = &app.limiter.stats;
+    let stats = &m.cache;
     let _ = writeln!(
         out,
         "vanish_decision_cache_total{{result=\"hit\"}} {}",
@@ -128,12 +128,12 @@ pub fn render(app: &AppState) -> String {
     let _ = writeln!(
         out,
         "vanish_single_flight_merged_total{{lookup=\"ban\"}} {}",
-        app.limiter.merged_lookups()
+        m.merged.ban.load(Ordering::Relaxed)
     );
     let _ = writeln!(
         out,
         "vanish_single_flight_merged_total{{lookup=\"metadata\"}} {}",
-        app.single_flight.merged()
+        m.merged.metadata.load(Ordering::Relaxed)
     );
     out
 }

@@ -1,4 +1,4 @@
-//! The circuit breaker through the API (DESIGN §6): a store that fails or hangs drives
+//! The circuit breaker through the API (docs/architecture.md, "Resilience"): a store that fails or hangs drives
 //! CLOSED → OPEN → HALF_OPEN → CLOSED exactly per the thresholds; while open, answers are
 //! 503 `STORE_UNAVAILABLE` at once; never a 500.
 
@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use vanish_server::server::open_store;
+use vanish_server::app::open_store;
 
 use crate::common::{IV, TestApp, expect_error, spawn_app_with, test_config};
 use crate::faulty_store::{FaultyStore, Mode};
@@ -17,8 +17,8 @@ const RESET_MS: u64 = 60_000;
 
 async fn app_with_faulty_store() -> (TestApp, Arc<FaultyStore>) {
     let mut config = test_config();
-    config.circuit_breaker_timeout_ms = OP_TIMEOUT_MS;
-    config.circuit_breaker_reset_timeout_ms = RESET_MS;
+    config.resilience.operation_timeout = std::time::Duration::from_millis(OP_TIMEOUT_MS);
+    config.resilience.reset_timeout = std::time::Duration::from_millis(RESET_MS);
     let mut faulty = None;
     let app = spawn_app_with(config, |config| {
         let store = Arc::new(FaultyStore::new(open_store(config).expect("store")));

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use vanish_core::api::{CreateResponse, ErrorBody};
 use vanish_core::clock::ManualClock;
-use vanish_server::server::open_store;
+use vanish_server::app::open_store;
 use vanish_server::store::SecretStore;
 use vanish_server::{Config, Deps, Server};
 
@@ -28,9 +28,9 @@ pub struct TestApp {
 /// Defaults, with limits high enough that only the tests about limits meet them.
 pub fn test_config() -> Config {
     let mut config = Config::defaults();
-    config.rate_limit_create_per_window = 1_000_000;
-    config.rate_limit_read_per_window = 1_000_000;
-    config.metrics_log_interval_s = 0;
+    config.rate.create_per_window = 1_000_000;
+    config.rate.read_per_window = 1_000_000;
+    config.telemetry.metrics_log_interval = std::time::Duration::ZERO;
     config
 }
 
@@ -44,8 +44,8 @@ pub async fn spawn_app_with(
     make_store: impl FnOnce(&Config) -> Arc<dyn SecretStore>,
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    config.addr = "127.0.0.1:0".parse().expect("addr");
-    config.data_dir = dir.path().to_path_buf();
+    config.listen.addr = "127.0.0.1:0".parse().expect("addr");
+    config.storage.data_dir = dir.path().to_path_buf();
     let clock = Arc::new(ManualClock::new(T0));
     let store = make_store(&config);
     let server = Server::start(&config, Deps::new(store, clock.clone()))

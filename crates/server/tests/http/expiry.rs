@@ -64,7 +64,7 @@ async fn a_secret_is_never_returned_at_or_after_expires_at() -> anyhow::Result<(
 #[tokio::test]
 async fn the_sweeper_drops_expired_ciphertext_then_the_receipt() -> anyhow::Result<()> {
     let mut config = test_config();
-    config.sweep_interval_ms = 20;
+    config.storage.sweep_interval = std::time::Duration::from_millis(20);
     let app = spawn_app(config).await;
     let expiring = app.create_ok(json!({ "ttl": Limits::TTL_MIN_MS })).await;
     let lasting = app.create_ok(json!({ "ttl": Limits::TTL_MAX_MS })).await;

@@ -14,3 +14,4 @@ mod receipts;
 mod request_limits;
 mod single_flight;
 mod slowloris;
+mod ui_dir;

@@ -48,7 +48,7 @@ async fn metrics_count_a_lifecycle_without_naming_secrets_or_clients() -> anyhow
 #[tokio::test]
 async fn a_metrics_token_guards_the_endpoint() -> anyhow::Result<()> {
     let mut config = test_config();
-    config.metrics_token = Some("s3cret-scrape".into());
+    config.telemetry.metrics_token = Some("s3cret-scrape".into());
     let app = spawn_app(config).await;
     assert_eq!(
         app.request(Method::GET, "/metrics").await.status(),
@@ -75,7 +75,7 @@ async fn a_metrics_token_guards_the_endpoint() -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_metrics_address_moves_the_endpoint_off_the_main_listener() -> anyhow::Result<()> {
     let mut config = test_config();
-    config.metrics_addr = Some("127.0.0.1:0".parse()?);
+    config.telemetry.metrics_addr = Some("127.0.0.1:0".parse()?);
     let app = spawn_app(config).await;
     assert_eq!(
         app.request(Method::GET, "/metrics").await.status(),

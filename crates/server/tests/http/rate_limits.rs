@@ -13,11 +13,12 @@ const BAN_MS: u64 = 600_000;
 
 fn limited_config() -> Config {
     let mut config = test_config();
-    config.rate_limit_create_per_window = 3;
-    config.rate_limit_read_per_window = 5;
-    config.rate_limit_window_ms = WINDOW_MS;
-    config.ban_duration_ms = BAN_MS;
-    config.trusted_proxies = vec!["127.0.0.1/32".into()];
+    config.rate.create_per_window = 3;
+    config.rate.read_per_window = 5;
+    config.rate.window = std::time::Duration::from_millis(WINDOW_MS);
+    config.rate.ban_duration = std::time::Duration::from_millis(BAN_MS);
+    config.clients.trusted_proxies =
+        vanish_server::config::Proxies::parse("127.0.0.1/32").expect("a CIDR");
     config
 }
 
@@ -140,7 +141,7 @@ async fn hammering_at_five_times_the_limit_bans_only_that_client_until_the_ban_e
 #[tokio::test]
 async fn without_trusted_proxies_a_forged_forwarded_for_changes_nothing() -> anyhow::Result<()> {
     let mut config = limited_config();
-    config.trusted_proxies = Vec::new();
+    config.clients.trusted_proxies = vanish_server::config::Proxies::default();
     let app = spawn_app(config).await;
     for n in 0..3 {
         assert_eq!(create_as(&app, &format!("192.0.2.{n}")).await.status(), 201);
@@ -173,6 +174,69 @@ async fn behind_a_trusted_proxy_clients_are_told_apart() -> anyhow::Result<()> {
         create_as(&app, "2001:db8:1:2::1").await;
     }
     assert_eq!(create_as(&app, "2001:db8:1:2::ffff").await.status(), 429);
+    app.shutdown().await;
+    Ok(())
+}
+
+/// A read of a missing secret's metadata as the proxy forwards it: `forwarded` is what the
+/// proxy appended to X-Forwarded-For, `extra` headers the client sent and the proxy passed.
+async fn read_through_proxy(app: &TestApp, forwarded: &[u8], extra: &[(&str, &str)]) -> Response {
+    let mut request = app
+        .http
+        .get(app.url("/api/secrets/AAAAAAAAAAAAAAAAAAAAAA/meta"))
+        .header(
+            "x-forwarded-for",
+            reqwest::header::HeaderValue::from_bytes(forwarded).expect("header bytes"),
+        );
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("request sent")
+}
+
+#[tokio::test]
+async fn behind_a_generic_proxy_a_clients_own_cf_connecting_ip_picks_no_identity()
+-> anyhow::Result<()> {
+    let app = spawn_app(limited_config()).await;
+    // One real client, a fresh CF-Connecting-IP on every read: still one budget of 5.
+    for n in 0..5 {
+        let forged = format!("10.9.9.{n}");
+        let response =
+            read_through_proxy(&app, b"198.51.100.5", &[("cf-connecting-ip", &forged)]).await;
+        assert_eq!(response.status(), 404, "read {n} is within the budget");
+    }
+    let over = read_through_proxy(&app, b"198.51.100.5", &[("cf-connecting-ip", "10.9.9.99")]);
+    expect_error(over.await, 429, "RATE_LIMITED").await;
+    // Another client naming 203.0.113.7 as CF-Connecting-IP, far past the ban threshold,
+    // gets itself banned, never 203.0.113.7.
+    for _ in 0..30 {
+        read_through_proxy(
+            &app,
+            b"198.51.100.6",
+            &[("cf-connecting-ip", "203.0.113.7")],
+        )
+        .await;
+    }
+    let victim = read_through_proxy(&app, b"203.0.113.7", &[]).await;
+    assert_eq!(victim.status(), 404, "the named address is not banned");
+    let attacker = read_through_proxy(&app, b"198.51.100.6", &[]).await;
+    expect_error(attacker, 403, "BANNED").await;
+    app.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_non_ascii_byte_in_forwarded_for_does_not_hide_the_client() -> anyhow::Result<()> {
+    let app = spawn_app(limited_config()).await;
+    for _ in 0..5 {
+        let response = read_through_proxy(&app, b"\x80, 198.51.100.66", &[]).await;
+        assert_eq!(response.status(), 404);
+    }
+    let over = read_through_proxy(&app, b"\x80\xff, 198.51.100.66", &[]).await;
+    expect_error(over, 429, "RATE_LIMITED").await;
+    // The proxy's own budget is untouched: the garbage was not counted as the proxy.
+    let other = read_through_proxy(&app, b"198.51.100.67", &[]).await;
+    assert_eq!(other.status(), 404);
     app.shutdown().await;
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::common::{raw_request, spawn_app, test_config};
 #[tokio::test]
 async fn headers_at_the_limit_pass_and_one_byte_more_is_431() -> anyhow::Result<()> {
     let mut config = test_config();
-    config.max_header_size = 1000;
+    config.requests.max_header_size = 1000;
     let app = spawn_app(config).await;
     // Header bytes are `name: value\r\n`: host 9, connection 19, x-pad 9 + pad = 1000.
     let pad = "p".repeat(1000 - 37);

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use futures::future::join_all;
 use serde_json::json;
 use vanish_core::api::RevealResponse;
-use vanish_server::server::open_store;
+use vanish_server::app::open_store;
 
 use crate::common::{TestApp, spawn_app_with, test_config};
 use crate::faulty_store::FaultyStore;

@@ -12,7 +12,7 @@ use crate::common::{spawn_app, test_config};
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_connection_trickling_headers_is_closed_while_others_are_served() -> anyhow::Result<()> {
     let mut config = test_config();
-    config.header_read_timeout_ms = 500;
+    config.listen.header_read_timeout = std::time::Duration::from_millis(500);
     let app = spawn_app(config).await;
     let mut slow = TcpStream::connect(app.base.trim_start_matches("http://")).await?;
     slow.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
@@ -56,7 +56,7 @@ async fn a_connection_trickling_headers_is_closed_while_others_are_served() -> a
 #[tokio::test]
 async fn a_body_trickled_past_the_request_deadline_gets_503_timeout() -> anyhow::Result<()> {
     let mut config = test_config();
-    config.request_timeout_ms = 500;
+    config.listen.request_timeout = std::time::Duration::from_millis(500);
     let app = spawn_app(config).await;
     let mut slow = TcpStream::connect(app.base.trim_start_matches("http://")).await?;
     slow.write_all(b"POST /api/secrets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")

@@ -22,7 +22,8 @@ pub fn free_port() -> u16 {
 impl ServerProcess {
     /// Starts `vanish serve` on `port` with its store in `data_dir`, plus `env` (which wins
     /// over the defaults here), and waits until it answers `/healthz`. Its logs are
-    /// discarded.
+    /// discarded. The server sees only these variables, never the caller's environment
+    /// (a developer's `REDIS_URL` must not change what a test runs against).
     pub fn start(data_dir: &Path, port: u16, env: &[(&str, &str)]) -> Self {
         Self::spawn(data_dir, port, env, Stdio::null())
     }
@@ -37,6 +38,7 @@ impl ServerProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_vanish"));
         command
             .arg("serve")
+            .env_clear()
             .env("VANISH_ADDR", format!("127.0.0.1:{port}"))
             .env("VANISH_DATA_DIR", data_dir)
             .env("RUST_LOG", "warn")

@@ -1,5 +1,5 @@
 //! The startup check of Redis's durability settings. With Redis, "durable before
-//! acknowledged" (DESIGN §4.2) holds only if Redis writes every command to its append-only
+//! acknowledged" (docs/architecture.md, "Guarantees and their tests") holds only if Redis writes every command to its append-only
 //! file and fsyncs it before replying: `appendonly yes` and `appendfsync always`. vanish
 //! cannot enforce that; it checks once Redis answers and warns loudly otherwise.
 

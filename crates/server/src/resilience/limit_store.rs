@@ -1,7 +1,7 @@
-//! [`FailOpen`]: a shared limit store (Redis) behind its own circuit breaker, falling back
-//! to an in-process store whenever the shared one fails or the circuit is open. Limits
-//! thus still hold per instance while Redis is down (DESIGN §6), and a Redis outage never
-//! turns into refused requests.
+//! [`FailOpenLimits`]: a shared limit store (Redis) behind its own circuit breaker, falling
+//! back to an in-process store whenever the shared one fails or the circuit is open. Limits
+//! thus still hold per instance while Redis is down, and a Redis outage never turns into
+//! refused requests (docs/architecture.md, "Resilience").
 //!
 //! The local store counts every attempt, even while the shared store answers, so that
 //! when the fallback takes over it starts from a warm count rather than from zero.
@@ -11,18 +11,20 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use vanish_core::ratelimit::{Action, Policy};
 
-use super::memory::MemoryLimitStore;
-use super::{ClientKey, LimitStore, Recorded};
-use crate::breaker::CircuitBreaker;
+use vanish_core::ratelimit::ClientKey;
+
+use super::CircuitBreaker;
+use crate::ratelimit::memory::MemoryLimitStore;
+use crate::ratelimit::{LimitStore, Recorded};
 use crate::store::StoreError;
 
-pub struct FailOpen {
+pub struct FailOpenLimits {
     shared: Arc<dyn LimitStore>,
     breaker: Arc<CircuitBreaker>,
     local: MemoryLimitStore,
 }
 
-impl FailOpen {
+impl FailOpenLimits {
     pub fn new(
         shared: Arc<dyn LimitStore>,
         breaker: Arc<CircuitBreaker>,
@@ -37,7 +39,7 @@ impl FailOpen {
 }
 
 #[async_trait]
-impl LimitStore for FailOpen {
+impl LimitStore for FailOpenLimits {
     async fn record(
         &self,
         client: &ClientKey,

@@ -13,7 +13,9 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -30,17 +32,8 @@ pub struct SingleFlight<K, V: Clone> {
     flights: Arc<Mutex<HashMap<K, Flight<V>>>>,
     window: Duration,
     serials: AtomicU64,
-    merged: AtomicU64,
-}
-
-impl<K, V> Default for SingleFlight<K, V>
-where
-    K: Eq + Hash + Clone + Send + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    fn default() -> Self {
-        Self::new(Duration::from_secs(5))
-    }
+    /// Callers served by another caller's flight; shared with the metrics.
+    merged: Arc<AtomicU64>,
 }
 
 impl<K, V> SingleFlight<K, V>
@@ -48,13 +41,13 @@ where
     K: Eq + Hash + Clone + Send + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    /// Flights join callers for at most `window`.
-    pub fn new(window: Duration) -> Self {
+    /// Flights join callers for at most `window`; each merged caller adds one to `merged`.
+    pub fn new(window: Duration, merged: Arc<AtomicU64>) -> Self {
         Self {
             flights: Arc::new(Mutex::new(HashMap::new())),
             window,
             serials: AtomicU64::new(0),
-            merged: AtomicU64::new(0),
+            merged,
         }
     }
 
@@ -115,31 +108,33 @@ where
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicUsize;
-    use std::time::Duration;
 
     use super::*;
 
-    #[tokio::test]
+    fn flights<V: Clone + Send + Sync + 'static>() -> Arc<SingleFlight<&'static str, V>> {
+        Arc::new(SingleFlight::new(Duration::from_secs(5), Arc::default()))
+    }
+
+    // Time is paused: sleeps below advance tokio's clock at once when every task is idle,
+    // so these tests order events without waiting for them.
+
+    #[tokio::test(start_paused = true)]
     async fn concurrent_identical_lookups_run_once_and_share_the_result() {
-        let flights: Arc<SingleFlight<&str, Result<u32, String>>> = Arc::default();
+        let flights = flights::<Result<u32, String>>();
         let runs = Arc::new(AtomicUsize::new(0));
-        let (release, released) = tokio::sync::watch::channel(false);
         let callers: Vec<_> = (0..10)
             .map(|_| {
-                let (flights, runs, mut released) =
-                    (Arc::clone(&flights), Arc::clone(&runs), released.clone());
+                let (flights, runs) = (Arc::clone(&flights), Arc::clone(&runs));
                 tokio::spawn(async move {
                     let work = async move {
                         runs.fetch_add(1, Ordering::SeqCst);
-                        let _ = released.wait_for(|r| *r).await;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
                         Err::<u32, _>("backend down".to_owned())
                     };
                     flights.run("key", work, Err("panicked".into())).await
                 })
             })
             .collect();
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        release.send(true).expect("release");
         for caller in callers {
             assert_eq!(
                 caller.await.expect("task"),
@@ -151,38 +146,56 @@ mod tests {
         assert_eq!(flights.merged(), 9);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_leader_that_goes_away_does_not_cancel_the_work() {
-        let flights: Arc<SingleFlight<&str, u32>> = Arc::default();
-        let (release, released) = tokio::sync::watch::channel(false);
-        let mut first_released = released.clone();
+        let flights = flights::<u32>();
         let leader = {
             let flights = Arc::clone(&flights);
             tokio::spawn(async move {
-                flights
-                    .run(
-                        "k",
-                        async move {
-                            let _ = first_released.wait_for(|r| *r).await;
-                            7
-                        },
-                        0,
-                    )
-                    .await
+                let work = async {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    7
+                };
+                flights.run("k", work, 0).await
             })
         };
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
         let follower = {
             let flights = Arc::clone(&flights);
             tokio::spawn(async move { flights.run("k", async { 99 }, 0).await })
         };
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
         leader.abort();
-        release.send(true).expect("release");
+        assert_eq!(follower.await.expect("follower"), 7, "the leader's result");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flight_older_than_the_window_takes_no_new_waiters() {
+        let flights = flights::<u32>();
+        let hung = {
+            let flights = Arc::clone(&flights);
+            tokio::spawn(async move {
+                let work = async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    1
+                };
+                flights.run("k", work, 0).await
+            })
+        };
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let joined = {
+            let flights = Arc::clone(&flights);
+            tokio::spawn(async move { flights.run("k", async { 2 }, 0).await })
+        };
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let fresh = flights.run("k", async { 3 }, 0).await;
+        assert_eq!(fresh, 3, "past the window a caller starts its own lookup");
         assert_eq!(
-            follower.await.expect("follower"),
-            7,
-            "the follower got the leader's result"
+            joined.await.expect("task"),
+            1,
+            "within the window a caller joins"
         );
+        assert_eq!(hung.await.expect("task"), 1);
+        assert_eq!(flights.merged(), 1);
     }
 }

@@ -1,4 +1,4 @@
-//! A circuit breaker around one backend (DESIGN §6): every call runs under the
+//! A circuit breaker around one backend (docs/architecture.md, "Resilience"): every call runs under the
 //! per-operation timeout, timeouts and errors count as failures, and while the circuit is
 //! open calls are refused at once with [`StoreError::CircuitOpen`]. The state machine is
 //! `vanish_core::breaker`; this module adds the clock, the timeout and the lock.

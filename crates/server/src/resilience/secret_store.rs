@@ -1,6 +1,11 @@
-//! [`BreakerStore`]: any [`SecretStore`] behind a circuit breaker with a per-operation
-//! timeout. Handlers see a store that answers fast: the backend's answer, or
-//! `StoreError::{Timeout, CircuitOpen}` (503 `STORE_UNAVAILABLE`).
+//! [`ResilientSecrets`]: a [`SecretStore`] behind its circuit breaker, with a
+//! per-operation timeout, and with concurrent metadata lookups (`peek`) of one secret
+//! merged into one backend call. Handlers see a store that answers fast: the backend's
+//! answer, or `StoreError::{Timeout, CircuitOpen}` (503 `STORE_UNAVAILABLE`).
+//!
+//! Only `peek` is merged. A reveal, create, burn or status never is: each must be its own
+//! atomic operation, and merging a consume would hand one recipient's ciphertext to
+//! another.
 //!
 //! A consume that times out may still complete in the backend; its ciphertext is then
 //! never sent to anyone, and the view is spent. At most once, never twice.
@@ -11,28 +16,48 @@ use async_trait::async_trait;
 use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::receipt::Receipt;
 
-use super::{Managed, Meta, NewRecord, SecretStore, StoreError, Swept, Take};
-use crate::breaker::CircuitBreaker;
+use super::{CircuitBreaker, SingleFlight};
+use crate::store::{Managed, Meta, NewRecord, SecretStore, StoreError, Swept, Take};
 
-pub struct BreakerStore {
+type PeekResult = Result<Option<Meta>, StoreError>;
+
+pub struct ResilientSecrets {
     inner: Arc<dyn SecretStore>,
     breaker: Arc<CircuitBreaker>,
+    peeks: SingleFlight<SecretId, PeekResult>,
 }
 
-impl BreakerStore {
-    pub fn new(inner: Arc<dyn SecretStore>, breaker: Arc<CircuitBreaker>) -> Self {
-        Self { inner, breaker }
+impl ResilientSecrets {
+    pub fn new(
+        inner: Arc<dyn SecretStore>,
+        breaker: Arc<CircuitBreaker>,
+        peeks: SingleFlight<SecretId, PeekResult>,
+    ) -> Self {
+        Self {
+            inner,
+            breaker,
+            peeks,
+        }
     }
 }
 
 #[async_trait]
-impl SecretStore for BreakerStore {
+impl SecretStore for ResilientSecrets {
     async fn put(&self, record: NewRecord) -> Result<(), StoreError> {
         self.breaker.call("put", self.inner.put(record)).await
     }
 
-    async fn peek(&self, id: &SecretId, now_ms: u64) -> Result<Option<Meta>, StoreError> {
-        self.breaker.call("peek", self.inner.peek(id, now_ms)).await
+    async fn peek(&self, id: &SecretId, now_ms: u64) -> PeekResult {
+        let (inner, breaker, key) = (
+            Arc::clone(&self.inner),
+            Arc::clone(&self.breaker),
+            id.clone(),
+        );
+        let lookup = async move { breaker.call("peek", inner.peek(&key, now_ms)).await };
+        let panicked = Err(StoreError::Backend("metadata lookup panicked".into()));
+        let shared = self.peeks.run(id.clone(), lookup, panicked).await?;
+        // A merged answer was computed at the leader's `now`; re-apply expiry at ours.
+        Ok(shared.filter(|meta| now_ms < meta.expires_at))
     }
 
     async fn take(

@@ -1,0 +1,416 @@
+//! `vanish serve` settings. Every one is a flag and an environment variable of the same
+//! name (`--max-views` = `MAX_VIEWS`), parsed once at startup into typed values (durations,
+//! networks, origins, the Redis target, enums); nothing downstream parses a setting again.
+//! A bad value stops startup with a message naming the variable. Defaults are the original
+//! service's constants; docs/operations.md lists them all.
+//!
+//! Settings come in groups, one struct per concern, flattened into [`Config`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, FromArgMatches};
+use ipnet::IpNet;
+use vanish_core::breaker::BreakerConfig;
+use vanish_core::cors::{self, Origin};
+use vanish_core::limits::Limits;
+use vanish_core::ratelimit::Policy;
+
+use crate::store::redis::RedisTarget;
+
+mod parse;
+
+pub use parse::{Origins, Proxies, RedisUrl};
+
+/// Settings of `vanish serve`.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    #[command(flatten)]
+    pub listen: Listen,
+    #[command(flatten)]
+    pub storage: Storage,
+    #[command(flatten)]
+    pub secrets: SecretLimits,
+    #[command(flatten)]
+    pub requests: RequestBounds,
+    #[command(flatten)]
+    pub rate: RateLimits,
+    #[command(flatten)]
+    pub clients: ClientIdentity,
+    #[command(flatten)]
+    pub web: Web,
+    #[command(flatten)]
+    pub resilience: Resilience,
+    #[command(flatten)]
+    pub telemetry: Telemetry,
+}
+
+/// Where and how the server listens.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Listening")]
+pub struct Listen {
+    /// Address to listen on.
+    #[arg(
+        long = "vanish-addr",
+        env = "VANISH_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub addr: SocketAddr,
+
+    /// Time a client has to send its request headers, in ms (slowloris protection).
+    #[arg(long = "header-read-timeout-ms", env = "HEADER_READ_TIMEOUT_MS", default_value = "10000", value_parser = parse::positive_ms)]
+    pub header_read_timeout: Duration,
+
+    /// Deadline of a whole request, body read included, in ms; past it the answer is 503
+    /// TIMEOUT.
+    #[arg(long = "request-timeout-ms", env = "REQUEST_TIMEOUT_MS", default_value = "30000", value_parser = parse::positive_ms)]
+    pub request_timeout: Duration,
+
+    /// On SIGTERM, how long in-flight requests may take to finish, in ms.
+    #[arg(long = "shutdown-grace-ms", env = "SHUTDOWN_GRACE_MS", default_value = "10000", value_parser = parse::ms)]
+    pub shutdown_grace: Duration,
+}
+
+/// Where secrets live.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Storage")]
+pub struct Storage {
+    /// Folder of the embedded SQLite store.
+    #[arg(
+        long = "vanish-data-dir",
+        env = "VANISH_DATA_DIR",
+        default_value = "./vanish-data"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Keep secrets, receipts, rate-limit counters and bans in Redis instead of the
+    /// embedded store, so many instances act as one: `redis://host:port[/db]`,
+    /// `rediss://…` (TLS), a cluster as `redis+cluster://host:port,host:port,…` or a
+    /// comma-separated list of `redis://` node URLs, or a primary behind Sentinel as
+    /// `redis+sentinel://host:port,…/name`. See docs/operations.md, "Redis".
+    #[arg(long = "redis-url", env = "REDIS_URL", value_parser = RedisUrl)]
+    pub redis: Option<RedisTarget>,
+
+    /// How often expired secrets are swept from the store, in ms.
+    #[arg(long = "sweep-interval-ms", env = "SWEEP_INTERVAL_MS", default_value = "60000", value_parser = parse::positive_ms)]
+    pub sweep_interval: Duration,
+}
+
+/// Bounds on what a sender may create.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Secrets")]
+pub struct SecretLimits {
+    /// Shortest secret lifetime in ms; shorter requests are raised to it.
+    #[arg(long, env = "TTL_MIN_MS", default_value_t = Limits::TTL_MIN_MS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub ttl_min_ms: u64,
+
+    /// Lifetime in ms when a create request names none.
+    #[arg(long, env = "TTL_DEFAULT_MS", default_value_t = Limits::TTL_DEFAULT_MS)]
+    pub ttl_default_ms: u64,
+
+    /// Longest secret lifetime in ms; longer requests are lowered to it.
+    #[arg(long, env = "TTL_MAX_MS", default_value_t = Limits::TTL_MAX_MS)]
+    pub ttl_max_ms: u64,
+
+    /// Most views one secret may allow.
+    #[arg(long, env = "MAX_VIEWS", default_value_t = Limits::MAX_VIEWS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_views: u32,
+
+    /// Largest `encrypted` field, in base64url characters.
+    #[arg(long, env = "ENCRYPTED_MAX_CHARS", default_value_t = Limits::ENCRYPTED_MAX_CHARS)]
+    pub encrypted_max_chars: usize,
+}
+
+/// Bounds on a request's shape, checked before any work.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Requests")]
+pub struct RequestBounds {
+    /// Longest request target (path and query) in bytes; longer is 414.
+    #[arg(long, env = "MAX_URL_LENGTH", default_value_t = 2048)]
+    pub max_url_length: usize,
+
+    /// Largest request body in bytes, declared or streamed; larger is 413.
+    #[arg(long, env = "MAX_REQUEST_SIZE", default_value_t = 2_000_000)]
+    pub max_request_size: usize,
+
+    /// Largest total of request header bytes; larger is 431.
+    #[arg(long, env = "MAX_HEADER_SIZE", default_value_t = 8192)]
+    pub max_header_size: usize,
+}
+
+/// Rate limits and abuse bans.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Rate limits")]
+pub struct RateLimits {
+    /// Rate-limit window in ms; a client's window opens at its first attempt.
+    #[arg(long = "rate-limit-window-ms", env = "RATE_LIMIT_WINDOW_MS", default_value = "3600000", value_parser = parse::positive_ms)]
+    pub window: Duration,
+
+    /// Creates per client per window.
+    #[arg(
+        long = "rate-limit-create-per-window",
+        env = "RATE_LIMIT_CREATE_PER_WINDOW",
+        default_value_t = 100
+    )]
+    pub create_per_window: u64,
+
+    /// Reads (reveal, metadata, status, burn) per client per window.
+    #[arg(
+        long = "rate-limit-read-per-window",
+        env = "RATE_LIMIT_READ_PER_WINDOW",
+        default_value_t = 1000
+    )]
+    pub read_per_window: u64,
+
+    /// Attempts at or above limit × this in one window ban the client.
+    #[arg(long = "abuse-threshold-multiplier", env = "ABUSE_THRESHOLD_MULTIPLIER", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub abuse_multiplier: u64,
+
+    /// How long a ban lasts, in ms.
+    #[arg(long = "ban-duration-ms", env = "BAN_DURATION_MS", default_value = "86400000", value_parser = parse::ms)]
+    pub ban_duration: Duration,
+
+    /// Most clients the in-process limiter tracks at once (memory bound).
+    #[arg(long = "rate-limit-max-clients", env = "RATE_LIMIT_MAX_CLIENTS", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_clients: u64,
+}
+
+/// Who a client is.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Client identity")]
+pub struct ClientIdentity {
+    /// CIDRs (or bare addresses) of the proxies in front, comma separated; only from them
+    /// is the client-address header believed.
+    #[arg(long = "trusted-proxies", env = "TRUSTED_PROXIES", default_value = "", value_parser = Proxies::parse)]
+    pub trusted_proxies: Proxies,
+
+    /// The one header trusted proxies set to name the client: `x-forwarded-for`
+    /// (right-most address that is not a trusted proxy), `cf-connecting-ip` (only behind
+    /// Cloudflare), `x-real-ip`, or `none` (the socket peer is the client).
+    #[arg(
+        long = "client-ip-header",
+        env = "CLIENT_IP_HEADER",
+        default_value = "x-forwarded-for"
+    )]
+    pub client_ip_header: ClientIpHeader,
+}
+
+/// The header trusted proxies name the client in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientIpHeader {
+    /// `X-Forwarded-For`, walked from the right past trusted proxies.
+    XForwardedFor,
+    /// `CF-Connecting-IP`, set by Cloudflare.
+    CfConnectingIp,
+    /// `X-Real-IP`, as nginx sets it.
+    XRealIp,
+    /// No header: the socket peer is the client.
+    None,
+}
+
+/// The web face: links, the UI, who may call the API from a browser.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Web")]
+pub struct Web {
+    /// Base of the links the UI and CLI print (e.g. https://vanish.example); also the
+    /// service's own origin for CORS. From the request's Host header when unset.
+    #[arg(long = "public-url", env = "PUBLIC_URL", value_parser = parse::public_url)]
+    pub public_url: Option<Origin>,
+
+    /// Serve this folder as the web UI instead of the built-in one; unknown page paths
+    /// fall back to its index.html.
+    #[arg(long = "ui-dir", env = "UI_DIR")]
+    pub ui_dir: Option<PathBuf>,
+
+    /// CORS allow-list of origins, comma separated; the service's own origin is always
+    /// allowed.
+    #[arg(long = "allowed-origins", env = "ALLOWED_ORIGINS", default_value = "", value_parser = Origins::parse)]
+    pub allowed_origins: Origins,
+
+    /// Contact line of /.well-known/security.txt (a mailto: or https: URI).
+    #[arg(
+        long = "security-contact",
+        env = "SECURITY_CONTACT",
+        default_value = "mailto:security@example.com"
+    )]
+    pub security_contact: String,
+}
+
+/// Circuit breakers, the decision cache and single-flight.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Resilience")]
+pub struct Resilience {
+    /// Consecutive store failures that open a circuit.
+    #[arg(long = "circuit-breaker-failure-threshold", env = "CIRCUIT_BREAKER_FAILURE_THRESHOLD", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub failure_threshold: u32,
+
+    /// Successes in half-open that close a circuit.
+    #[arg(long = "circuit-breaker-success-threshold", env = "CIRCUIT_BREAKER_SUCCESS_THRESHOLD", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub success_threshold: u32,
+
+    /// Timeout of each store operation in ms; a timeout counts as a failure.
+    #[arg(long = "circuit-breaker-timeout-ms", env = "CIRCUIT_BREAKER_TIMEOUT_MS", default_value = "10000", value_parser = parse::positive_ms)]
+    pub operation_timeout: Duration,
+
+    /// Time an open circuit waits before letting probes through, in ms.
+    #[arg(long = "circuit-breaker-reset-timeout-ms", env = "CIRCUIT_BREAKER_RESET_TIMEOUT_MS", default_value = "60000", value_parser = parse::ms)]
+    pub reset_timeout: Duration,
+
+    /// How long rate-limit and ban decisions are cached, in ms.
+    #[arg(long = "cache-rate-limit-ttl-ms", env = "CACHE_RATE_LIMIT_TTL_MS", default_value = "1000", value_parser = parse::positive_ms)]
+    pub cache_ttl: Duration,
+
+    /// Most entries in each decision cache.
+    #[arg(
+        long = "cache-max-size",
+        env = "CACHE_MAX_SIZE",
+        default_value_t = 1000
+    )]
+    pub cache_max_size: u64,
+
+    /// Longest a single-flight lookup may be joined by later callers, in ms.
+    #[arg(long = "dedup-window-ms", env = "DEDUP_WINDOW_MS", default_value = "5000", value_parser = parse::ms)]
+    pub dedup_window: Duration,
+}
+
+/// Logs and metrics.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Telemetry")]
+pub struct Telemetry {
+    /// `json` (one object per line) or `pretty`.
+    #[arg(long = "log-format", env = "LOG_FORMAT", default_value = "json")]
+    pub log_format: LogFormat,
+
+    /// Log level or filter (`info`, `debug`, `vanish_server=debug`); `RUST_LOG` wins when
+    /// set.
+    #[arg(long = "log-level", env = "LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+
+    /// Put client IPs in request logs.
+    #[arg(long = "log-client-ip", env = "LOG_CLIENT_IP", default_value_t = false, action = clap::ArgAction::Set)]
+    pub log_client_ip: bool,
+
+    /// Bearer token required to read `/metrics`; unset leaves it open (it holds no secret
+    /// material, ids or IPs).
+    #[arg(long = "metrics-token", env = "METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
+
+    /// Serve `/metrics` on this separate address (e.g. a private interface) instead of the
+    /// main listener.
+    #[arg(long = "metrics-addr", env = "METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Seconds between `"level":"metric"` summary lines; 0 turns them off.
+    #[arg(long = "metrics-log-interval-s", env = "METRICS_LOG_INTERVAL_S", default_value = "60", value_parser = parse::seconds)]
+    pub metrics_log_interval: Duration,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// For humans at a terminal.
+    Pretty,
+}
+
+/// A setting that parsed but makes no sense with the others; the message names the
+/// variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl Config {
+    /// Defaults, as if `vanish serve` ran with no flags and an empty environment, whatever
+    /// the caller's environment holds; for tests and embedding.
+    pub fn defaults() -> Self {
+        let command =
+            Self::augment_args(clap::Command::new("vanish")).mut_args(|arg| arg.env(None));
+        let matches = command
+            .try_get_matches_from(["vanish"])
+            .expect("the defaults parse");
+        Self::from_arg_matches(&matches).expect("the defaults fill every setting")
+    }
+
+    /// `command` with every setting's value named after its environment variable, so help
+    /// and errors show `--rate-limit-window-ms <RATE_LIMIT_WINDOW_MS>`.
+    pub fn name_values_after_variables(command: clap::Command) -> clap::Command {
+        command.mut_args(|arg| match arg.get_env() {
+            Some(env) => {
+                let name = env.to_string_lossy().into_owned();
+                arg.value_name(name)
+            }
+            None => arg,
+        })
+    }
+
+    /// Checks relations between settings that no single value parser can.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let s = &self.secrets;
+        if !(s.ttl_min_ms..=s.ttl_max_ms).contains(&s.ttl_default_ms) {
+            return Err(ConfigError {
+                variable: "TTL_DEFAULT_MS",
+                problem: "must lie between TTL_MIN_MS and TTL_MAX_MS".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The create-request bounds.
+    pub fn limits(&self) -> Limits {
+        let s = &self.secrets;
+        Limits {
+            ttl_min_ms: s.ttl_min_ms,
+            ttl_default_ms: s.ttl_default_ms,
+            ttl_max_ms: s.ttl_max_ms,
+            max_views: s.max_views,
+            encrypted_max_chars: s.encrypted_max_chars,
+        }
+    }
+
+    pub fn rate_policy(&self) -> Policy {
+        let r = &self.rate;
+        Policy {
+            window_ms: millis(r.window),
+            create_per_window: r.create_per_window,
+            read_per_window: r.read_per_window,
+            abuse_multiplier: r.abuse_multiplier,
+            ban_ms: millis(r.ban_duration),
+        }
+    }
+
+    pub fn breaker(&self) -> BreakerConfig {
+        let r = &self.resilience;
+        BreakerConfig {
+            failure_threshold: r.failure_threshold,
+            success_threshold: r.success_threshold,
+            reset_timeout_ms: millis(r.reset_timeout),
+            half_open_probes: r.success_threshold,
+        }
+    }
+
+    /// Which origins may call the API from a browser.
+    pub fn cors_policy(&self) -> cors::Policy {
+        cors::Policy::new(
+            self.web.public_url.clone(),
+            self.web.allowed_origins.0.clone(),
+        )
+    }
+
+    /// The trusted proxy networks.
+    pub fn trusted_proxies(&self) -> &[IpNet] {
+        &self.clients.trusted_proxies.0
+    }
+}
+
+/// Whole milliseconds of a duration, as the core's maths counts time.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests;

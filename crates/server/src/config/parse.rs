@@ -1,0 +1,126 @@
+//! Value parsers for settings: durations given in milliseconds or seconds, lists given as
+//! comma-separated text, origins, and the Redis URL. Each turns one setting's text into its
+//! typed value; clap names the variable in the error.
+
+use std::ffi::OsStr;
+use std::time::Duration;
+
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
+use ipnet::IpNet;
+use vanish_core::cors::Origin;
+
+use crate::store::redis::RedisTarget;
+
+/// Milliseconds, zero allowed.
+pub fn ms(text: &str) -> Result<Duration, String> {
+    let n: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "must be a whole number of milliseconds".to_owned())?;
+    Ok(Duration::from_millis(n))
+}
+
+/// Milliseconds, at least 1.
+pub fn positive_ms(text: &str) -> Result<Duration, String> {
+    ms(text).and_then(|d| {
+        if d.is_zero() {
+            Err("must be above 0".to_owned())
+        } else {
+            Ok(d)
+        }
+    })
+}
+
+/// Whole seconds, zero allowed.
+pub fn seconds(text: &str) -> Result<Duration, String> {
+    let n: u64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "must be a whole number of seconds".to_owned())?;
+    Ok(Duration::from_secs(n))
+}
+
+/// `PUBLIC_URL`: an `http(s)://` base URL, kept as the origin it belongs to.
+pub fn public_url(text: &str) -> Result<Origin, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return Err("must start with http:// or https://".to_owned());
+    }
+    Origin::of_url(text).map_err(|e| e.to_string())
+}
+
+/// Splits a comma-separated setting into its trimmed, non-empty entries.
+fn entries(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').map(str::trim).filter(|e| !e.is_empty())
+}
+
+/// `TRUSTED_PROXIES`: CIDRs or bare addresses (a /32 or /128), comma separated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proxies(pub Vec<IpNet>);
+
+impl Proxies {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        entries(text)
+            .map(|entry| {
+                entry
+                    .parse::<IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| format!("{entry:?} is not an IP address or CIDR"))
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+/// `ALLOWED_ORIGINS`: origins, comma separated, normalised.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins(pub Vec<Origin>);
+
+impl Origins {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        entries(text)
+            .map(|entry| Origin::parse(entry).map_err(|e| e.to_string()))
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+/// `REDIS_URL`, parsed into a [`RedisTarget`]. Unlike clap's own errors, this one never
+/// repeats the value: a Redis URL may carry a password.
+#[derive(Debug, Clone, Copy)]
+pub struct RedisUrl;
+
+impl TypedValueParser for RedisUrl {
+    type Value = RedisTarget;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<RedisTarget, clap::Error> {
+        let text = utf8(cmd, arg, value)?;
+        RedisTarget::parse(text).map_err(|e| invalid(cmd, arg, &e.to_string()))
+    }
+}
+
+fn utf8<'a>(
+    cmd: &clap::Command,
+    arg: Option<&clap::Arg>,
+    value: &'a OsStr,
+) -> Result<&'a str, clap::Error> {
+    value
+        .to_str()
+        .ok_or_else(|| invalid(cmd, arg, "is not valid UTF-8"))
+}
+
+/// An error that names the variable and the problem, and not the value.
+fn invalid(cmd: &clap::Command, arg: Option<&clap::Arg>, problem: &str) -> clap::Error {
+    let name = arg
+        .and_then(|a| a.get_env())
+        .map(|env| env.to_string_lossy().into_owned())
+        .or_else(|| arg.map(|a| a.get_id().to_string()))
+        .unwrap_or_else(|| "a setting".to_owned());
+    clap::Error::raw(ErrorKind::ValueValidation, format!("{name}: {problem}\n")).with_cmd(cmd)
+}
