@@ -7,11 +7,11 @@
 /// `(name, value)` of every setting the suite needs.
 pub const SETTINGS: &[(&str, &str)] = &[
     ("TTL_MIN_MS", "2000"),
-    ("RATE_LIMIT_WINDOW_MS", "5000"),
+    ("RATE_LIMIT_WINDOW_MS", "10000"),
     ("RATE_LIMIT_CREATE_PER_WINDOW", "5"),
-    ("RATE_LIMIT_READ_PER_WINDOW", "100"),
+    ("RATE_LIMIT_READ_PER_WINDOW", "1000"),
     ("ABUSE_THRESHOLD_MULTIPLIER", "5"),
-    ("BAN_DURATION_MS", "6000"),
+    ("BAN_DURATION_MS", "12000"),
     ("ALLOWED_ORIGINS", "https://partner.example"),
     ("SECURITY_CONTACT", "mailto:security@vanish.test"),
     // The native server believes `CF-Connecting-IP` only when told to, and only from
@@ -29,10 +29,10 @@ pub const ENCRYPTED_MAX_CHARS: usize = 1_400_000;
 pub const MAX_URL_LENGTH: usize = 2_048;
 pub const MAX_REQUEST_SIZE: usize = 2_000_000;
 pub const MAX_HEADER_SIZE: usize = 8_192;
-pub const WINDOW_MS: u64 = 5_000;
+pub const WINDOW_MS: u64 = 10_000;
 pub const CREATE_PER_WINDOW: u64 = 5;
-pub const READ_PER_WINDOW: u64 = 100;
+pub const READ_PER_WINDOW: u64 = 1_000;
 pub const ABUSE_MULTIPLIER: u64 = 5;
-pub const BAN_MS: u64 = 6_000;
+pub const BAN_MS: u64 = 12_000;
 pub const ALLOWED_ORIGIN: &str = "https://partner.example";
 pub const SECURITY_CONTACT: &str = "mailto:security@vanish.test";

@@ -7,12 +7,16 @@ mod support;
 use std::process::ExitCode;
 
 use libtest_mimic::Arguments;
-use support::worker::{WranglerDev, build, tools_ready};
+use support::worker::{Objects, WranglerDev, build, config, tools_ready};
 use vanish_conformance::profile::SETTINGS;
 use vanish_conformance::{Target, run};
 
 fn main() -> ExitCode {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // One check at a time unless told otherwise: wrangler dev's local proxy drops
+    // connections under two 32-reader races at once (64 requests in flight), which would
+    // test the local tool rather than the Worker.
+    args.test_threads.get_or_insert(1);
     let placeholder = Target {
         base_url: String::new(),
         name: "worker".into(),
@@ -26,7 +30,8 @@ fn main() -> ExitCode {
     build().expect("the Worker builds");
     let state = tempfile::tempdir().expect("temp dir");
     let log = state.path().join("wrangler.log");
-    let dev = WranglerDev::start(&state.path().join("state"), SETTINGS, &log)
+    let config = config(state.path(), Objects::Local).expect("a wrangler configuration");
+    let dev = WranglerDev::start(&config, &state.path().join("state"), SETTINGS, &log)
         .expect("wrangler dev starts");
     let target = Target {
         base_url: dev.base_url.clone(),
@@ -34,5 +39,13 @@ fn main() -> ExitCode {
     };
     let conclusion = run(&args, target);
     dev.kill();
+    if conclusion.has_failed() {
+        // The Worker's own account (its warnings and 5xx lines, with their causes) and
+        // wrangler's.
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        for line in log.lines() {
+            eprintln!("wrangler dev: {line}");
+        }
+    }
     conclusion.exit_code()
 }

@@ -9,7 +9,7 @@ mod support;
 
 use anyhow::ensure;
 use serde_json::json;
-use support::worker::{WranglerDev, build, tools_ready};
+use support::worker::{Objects, WranglerDev, build, config, tools_ready};
 use vanish_conformance::client::{CIPHERTEXT, Client, IV};
 use vanish_conformance::profile::{self, SETTINGS};
 use vanish_conformance::{Target, ensure_eq};
@@ -42,8 +42,9 @@ fn a_restarted_wrangler_dev_serves_what_it_acknowledged_and_nothing_it_consumed(
     let dir = tempfile::tempdir()?;
     let state = dir.path().join("state");
     let settings = settings();
+    let config = config(dir.path(), Objects::Local)?;
 
-    let first = WranglerDev::start(&state, &settings, &dir.path().join("first.log"))?;
+    let first = WranglerDev::start(&config, &state, &settings, &dir.path().join("first.log"))?;
     let before = target(&first);
     let create = |extra: serde_json::Value| Client::new(&before).create_ok(extra);
     let pending: Vec<_> = (0..10)
@@ -70,7 +71,7 @@ fn a_restarted_wrangler_dev_serves_what_it_acknowledged_and_nothing_it_consumed(
     ensure!(banned, "the abusing client was never banned");
     first.kill();
 
-    let second = WranglerDev::start(&state, &settings, &dir.path().join("second.log"))?;
+    let second = WranglerDev::start(&config, &state, &settings, &dir.path().join("second.log"))?;
     let after = target(&second);
     let reader = Client::new(&after);
     for secret in &pending {

@@ -50,7 +50,13 @@ fn emit<T: Serialize>(level: &'static str, target: &'static str, message: &str, 
         fields,
     };
     if let Ok(json) = serde_json::to_string(&line) {
-        worker::console_log!("{json}");
+        // The console method carries the severity into Workers Logs (and lets `wrangler
+        // dev --log-level warn` show only the lines that matter).
+        match level {
+            "ERROR" => worker::console_error!("{json}"),
+            "WARN" => worker::console_warn!("{json}"),
+            _ => worker::console_log!("{json}"),
+        }
     }
 }
 

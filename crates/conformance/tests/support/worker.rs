@@ -103,12 +103,13 @@ fn run_build() -> anyhow::Result<()> {
     let dir = worker_dir();
     std::fs::create_dir_all(dir.join("target"))?;
     let log = dir.join("target/build.log");
+    let out = File::create(&log)?;
     let status = Command::new("bash")
         .arg(dir.join("build.sh"))
         .current_dir(&dir)
         .stdin(Stdio::null())
-        .stdout(File::create(&log)?)
-        .stderr(File::create(&log)?)
+        .stdout(out.try_clone()?)
+        .stderr(out)
         .status()
         .context("running crates/worker/build.sh")?;
     if !status.success() {
@@ -125,6 +126,53 @@ fn tail(log: &Path) -> String {
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
+/// Where a test's Worker finds its Durable Objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Objects {
+    /// Its own, as deployed.
+    Local,
+    /// Bound to a Worker that does not run: every object call fails at once.
+    Unreachable,
+}
+
+/// Writes a wrangler configuration into `dir` for a test run: the Worker's own
+/// `wrangler.toml` with absolute paths and without its build step, so `wrangler dev`
+/// neither rebuilds nor watches `src/` and restarts mid-test ([`build`] has built it).
+pub fn config(dir: &Path, objects: Objects) -> anyhow::Result<PathBuf> {
+    let worker = worker_dir().canonicalize()?;
+    let original = std::fs::read_to_string(worker.join("wrangler.toml"))?;
+    let mut lines = Vec::new();
+    let mut skipping = false;
+    for line in original.lines() {
+        if line.starts_with('[') {
+            skipping =
+                line == "[build]" || (objects == Objects::Unreachable && line == "[[migrations]]");
+        }
+        if skipping {
+            continue;
+        }
+        lines.push(match line {
+            r#"main = "build/index.js""# => {
+                format!(
+                    "main = {:?}",
+                    worker.join("build/index.js").display().to_string()
+                )
+            }
+            r#"directory = "../../web""# => {
+                let web = worker.join("../../web").canonicalize()?;
+                format!("directory = {:?}", web.display().to_string())
+            }
+            _ => line.to_owned(),
+        });
+        if objects == Objects::Unreachable && line.starts_with("class_name = ") {
+            lines.push(r#"script_name = "vanish-objects-unreachable""#.to_owned());
+        }
+    }
+    let path = dir.join("wrangler.toml");
+    std::fs::write(&path, lines.join("\n") + "\n")?;
+    Ok(path)
+}
+
 /// One `wrangler dev --local`, killed (its whole process group) when dropped.
 pub struct WranglerDev {
     pub base_url: String,
@@ -133,26 +181,39 @@ pub struct WranglerDev {
 }
 
 impl WranglerDev {
-    /// Starts `wrangler dev` on a free port with its state in `persist_to` and `vars` as
-    /// Worker variables; waits until `/healthz` answers.
-    pub fn start(persist_to: &Path, vars: &[(&str, &str)], log: &Path) -> anyhow::Result<Self> {
+    /// Starts `wrangler dev` with `config` (from [`config`]) on a free port, its state in
+    /// `persist_to` and `vars` as Worker variables; waits until `/healthz` answers.
+    pub fn start(
+        config: &Path,
+        persist_to: &Path,
+        vars: &[(&str, &str)],
+        log: &Path,
+    ) -> anyhow::Result<Self> {
         let dir = worker_dir();
         let port = free_port();
+        // One file for both streams, so neither overwrites the other.
+        let out = File::create(log)?;
         let mut command = Command::new(dir.join("node_modules/.bin/wrangler"));
         command
             .args(["dev", "--local", "--ip", "127.0.0.1"])
+            .arg("--config")
+            .arg(config)
             .args(["--port", &port.to_string()])
             .args(["--inspector-port", &free_port().to_string()])
             .arg("--persist-to")
             .arg(persist_to)
             .arg("--show-interactive-dev-session=false")
+            // At info level wrangler follows every request through its inspector and
+            // prints it; under a 32-reader race that load makes its local proxy drop
+            // connections. The Worker's warnings and errors still show.
+            .arg("--log-level=warn")
             .current_dir(&dir)
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
-            .stdout(File::create(log)?)
-            .stderr(File::create(log)?)
+            .stdout(out.try_clone()?)
+            .stderr(out)
             // Its own process group, so stopping it stops workerd too.
             .process_group(0);
         for (name, value) in vars {

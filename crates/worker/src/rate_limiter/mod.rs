@@ -7,7 +7,7 @@
 pub mod local;
 pub mod object;
 
-use vanish_core::ratelimit::{Action, ClientKey, Decision};
+use vanish_core::ratelimit::{Action, ClientKey, Decision, Tally};
 use worker::{Env, Method, Request, RequestInit, wasm_bindgen::JsValue};
 
 use crate::breaker::guarded;
@@ -48,7 +48,7 @@ pub async fn check(
     };
     let recorded = match call(env, client, command, settings.store_timeout_ms).await {
         Some(shared) => Recorded {
-            tally: vanish_core::ratelimit::Tally {
+            tally: Tally {
                 count: shared.count,
                 window_ends_at: shared.window_ends_at,
             },
