@@ -1,11 +1,14 @@
 //! The four things a user does with vanish, over blocking HTTP: [`Client::send`],
-//! [`Client::reveal`], [`Client::status`] and [`Client::burn`].
+//! [`Client::reveal`], [`Client::status`] and [`Client::burn`]. The last two need only
+//! the secret's address and manage token ([`crate::receipt`]), never the link's key.
 //!
 //! Sealing and opening happen here, on the caller's machine, with vanish-core's envelope;
-//! only ciphertext, the iv and the passphrase verifier are ever sent. The link's
+//! only ciphertext, the iv and the passphrase verifier are ever sent. A file's name and
+//! media type go inside the sealed payload (format 2, [`vanish_core::payload`]). The link's
 //! `#fragment` never leaves this process: URLs are built from the link's base and id.
 //! Error classification lives in [`crate::error`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -16,9 +19,12 @@ use ureq::http::Response;
 use vanish_core::api::{CreateResponse, MetaResponse, RevealResponse, StatusResponse};
 use vanish_core::envelope::{KEY_BYTES, Keys, Link, LinkKey, Verifier};
 use vanish_core::id::SecretId;
+use vanish_core::payload::{FileInfo, Payload};
 use vanish_core::validate::IV_BYTES;
 
 use crate::error::Error;
+use crate::escape;
+use crate::receipt::SecretAddress;
 
 /// Time allowed for one whole request, connection to last body byte.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -55,6 +61,9 @@ pub struct SendOptions {
     pub views: Option<u32>,
     /// Protects the secret with a passphrase on top of the link key.
     pub passphrase: Option<String>,
+    /// Sends the bytes as a file (payload format 2) with this name and media type, which
+    /// are sealed with it; `None` sends the bytes alone (format 1).
+    pub file: Option<FileInfo>,
 }
 
 impl fmt::Debug for SendOptions {
@@ -63,6 +72,7 @@ impl fmt::Debug for SendOptions {
             .field("ttl_ms", &self.ttl_ms)
             .field("views", &self.views)
             .field("has_passphrase", &self.passphrase.is_some())
+            .field("is_file", &self.file.is_some())
             .finish()
     }
 }
@@ -78,6 +88,14 @@ pub struct Sent {
     pub max_views: u32,
 }
 
+impl Sent {
+    /// The sender's receipt link, `{server}/?manage={id}#{token}`: what `status` and
+    /// `burn` (and the web UI) take, without the share link's key.
+    pub fn receipt_link(&self) -> String {
+        SecretAddress::from(&self.link).receipt_link(&self.manage_token)
+    }
+}
+
 impl fmt::Debug for Sent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sent")
@@ -88,9 +106,13 @@ impl fmt::Debug for Sent {
     }
 }
 
-/// A revealed secret: the plaintext and how many views remain for others.
+/// A revealed secret: its bytes, what the sender said about it if it is a file, and how
+/// many views remain for others.
 pub struct Revealed {
+    /// The secret's bytes (a file's content, without the payload's frame).
     pub plaintext: Vec<u8>,
+    /// For a file: its name (already made safe) and media type, as the sender gave them.
+    pub file: Option<FileInfo>,
     pub views_left: u32,
 }
 
@@ -98,6 +120,7 @@ impl fmt::Debug for Revealed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Revealed")
             .field("bytes", &self.plaintext.len())
+            .field("is_file", &self.file.is_some())
             .field("views_left", &self.views_left)
             .finish()
     }
@@ -169,7 +192,11 @@ impl Client {
     ) -> Result<Sent, Error> {
         let link_key = LinkKey::from_bytes(random::<KEY_BYTES>()?);
         let keys = Keys::derive(&link_key, options.passphrase.as_deref());
-        let sealed = keys.seal(random::<IV_BYTES>()?, plaintext);
+        let payload = match &options.file {
+            Some(file) => Cow::Owned(Payload::file(file.clone(), plaintext).encode()),
+            None => Cow::Borrowed(plaintext),
+        };
+        let sealed = keys.seal(random::<IV_BYTES>()?, &payload);
         let request = CreateRequest {
             encrypted: &sealed.encrypted,
             iv: &sealed.iv,
@@ -181,6 +208,12 @@ impl Client {
         let created: CreateResponse = parse(&self.post(&url, &request)?)?;
         let id = SecretId::parse(&created.id)
             .ok_or_else(|| Error::InvalidResponse("the server sent an invalid id".into()))?;
+        // The token is printed and put into the receipt link: it must be what a token is.
+        if !is_manage_token(&created.manage_token) {
+            return Err(Error::InvalidResponse(
+                "the server sent an invalid manage token".into(),
+            ));
+        }
         Ok(Sent {
             link: Link::new(server.as_str(), id, link_key),
             manage_token: created.manage_token,
@@ -218,21 +251,32 @@ impl Client {
         };
         let url = format!("{}/reveal", secret_url(link));
         let revealed: RevealResponse = parse(&self.post(&url, &request)?)?;
+        let mut plaintext = keys.open(&revealed.encrypted, &revealed.iv)?;
+        let Payload { file, content } = Payload::decode(&plaintext);
+        // The content is the payload's tail: drop the frame in place, without a copy.
+        let frame = plaintext.len() - content.len();
+        plaintext.drain(..frame);
         Ok(Revealed {
-            plaintext: keys.open(&revealed.encrypted, &revealed.iv)?,
+            plaintext,
+            file,
             views_left: revealed.views_left,
         })
     }
 
-    /// The sender's receipt: pending, viewed (when), burned or expired.
-    pub fn status(&self, link: &Link, manage_token: &str) -> Result<StatusResponse, Error> {
-        let url = format!("{}/status", secret_url(link));
+    /// The sender's receipt: pending, viewed (when), burned or expired. Needs the secret's
+    /// address (a share [`Link`] converts into one) and its manage token, never a key.
+    pub fn status(
+        &self,
+        secret: &SecretAddress,
+        manage_token: &str,
+    ) -> Result<StatusResponse, Error> {
+        let url = format!("{}/status", address_url(secret));
         parse(&self.post(&url, &ManageRequest { manage_token })?)
     }
 
     /// Destroys the secret now; later reveals find nothing.
-    pub fn burn(&self, link: &Link, manage_token: &str) -> Result<(), Error> {
-        let url = format!("{}/burn", secret_url(link));
+    pub fn burn(&self, secret: &SecretAddress, manage_token: &str) -> Result<(), Error> {
+        let url = format!("{}/burn", address_url(secret));
         self.post(&url, &ManageRequest { manage_token }).map(drop)
     }
 
@@ -250,7 +294,11 @@ impl Client {
 
 /// `{base}/api/secrets/{id}`; the key stays out of every URL.
 fn secret_url(link: &Link) -> String {
-    format!("{}/api/secrets/{}", link.base(), link.id())
+    address_url(&SecretAddress::from(link))
+}
+
+fn address_url(secret: &SecretAddress) -> String {
+    format!("{}/api/secrets/{}", secret.base(), secret.id())
 }
 
 /// Reads the body of a 2xx answer, or classifies any other one.
@@ -270,7 +318,18 @@ fn finish(mut response: Response<ureq::Body>) -> Result<Vec<u8>, Error> {
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|error| Error::InvalidResponse(error.to_string()))
+    // serde's messages quote the offending value, which the server chose.
+    serde_json::from_slice(body)
+        .map_err(|error| Error::InvalidResponse(escape::server_text(&error.to_string())))
+}
+
+/// The shape of a manage token (vanish's are 43 base64url characters); the web UI checks
+/// receipt links against the same rule.
+pub fn is_manage_token(token: &str) -> bool {
+    (16..=200).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn random<const N: usize>() -> Result<[u8; N], Error> {
@@ -325,11 +384,12 @@ mod tests {
         };
         let revealed = Revealed {
             plaintext: b"top secret".to_vec(),
+            file: Some(FileInfo::new(Some("diary.txt"), None)),
             views_left: 0,
         };
         let shown = format!("{options:?} {revealed:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains("top secret"),
+            !shown.contains("hunter2") && !shown.contains("top secret") && !shown.contains("diary"),
             "{shown}"
         );
     }

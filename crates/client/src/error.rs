@@ -1,13 +1,18 @@
 //! What can go wrong talking to a vanish server, as variants a caller can act on.
 //!
 //! HTTP answers are classified here, once, from their status and the API's error code
-//! (docs/api.md, "Errors"); the operations in [`crate::client`] never look at status codes. No variant
-//! carries a link, key, passphrase or plaintext, so every message is safe to print.
+//! (docs/api.md, "Errors"); the operations in [`crate::client`] never look at status codes. No
+//! variant carries a link, key, passphrase or plaintext, and any text that came from the
+//! server (error codes, messages, parse errors quoting a body) has its control characters
+//! escaped ([`crate::escape`]), so every message is safe to print on a terminal.
 
 use std::time::Duration;
 
 use vanish_core::api::ErrorBody;
 use vanish_core::envelope::{LinkError, OpenError};
+
+use crate::escape;
+use crate::receipt::TargetError;
 
 /// Everything a client operation can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -15,6 +20,9 @@ pub enum Error {
     /// The link could not be parsed (the reason never quotes the link).
     #[error("bad link: {0}")]
     BadLink(#[from] LinkError),
+    /// What `status` or `burn` was pointed at is not a receipt link, share link or id.
+    #[error("bad receipt link or id: {0}")]
+    BadTarget(#[from] TargetError),
     /// The server URL is not an `http://` or `https://` URL.
     #[error("bad server URL: it must start with http:// or https://")]
     BadServer,
@@ -85,6 +93,7 @@ impl Error {
     pub(crate) fn from_response(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Self {
         let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
         let code = parsed.as_ref().map_or("", |b| b.error.as_str());
+        // Matched raw below; only the escaped form is ever kept in a variant.
         match (status, code) {
             (404, _) => Self::NotFound,
             (401, "PASSPHRASE_INVALID") => Self::PassphraseInvalid,
@@ -94,13 +103,17 @@ impl Error {
             (413, _) => Self::TooLarge,
             (429, _) => Self::RateLimited { retry_after },
             (503, _) => Self::Unavailable {
-                code: if code.is_empty() { "503" } else { code }.to_owned(),
+                code: if code.is_empty() {
+                    "503".to_owned()
+                } else {
+                    escape::server_text(code)
+                },
                 retry_after,
             },
             _ => Self::Server {
                 status,
-                code: code.to_owned(),
-                message: parsed.map(|b| b.message).unwrap_or_default(),
+                code: escape::server_text(code),
+                message: parsed.map_or_else(String::new, |b| escape::server_text(&b.message)),
             },
         }
     }
@@ -109,10 +122,11 @@ impl Error {
 impl From<ureq::Error> for Error {
     fn from(error: ureq::Error) -> Self {
         match error {
+            // ureq's messages may quote what the server sent (a status line, a header).
             ureq::Error::Json(_) | ureq::Error::BodyExceedsLimit(_) => {
-                Self::InvalidResponse(error.to_string())
+                Self::InvalidResponse(escape::server_text(&error.to_string()))
             }
-            other => Self::Network(other.to_string()),
+            other => Self::Network(escape::server_text(&other.to_string())),
         }
     }
 }
@@ -167,6 +181,21 @@ mod tests {
         );
         let error = Error::from_response(502, None, b"<html>bad gateway</html>");
         assert_eq!(error.to_string(), "server answered HTTP 502");
+    }
+
+    #[test]
+    fn a_servers_code_and_message_are_escaped() {
+        let hostile = br#"{"error":"X\u001b[2J","message":"\u001b]0;t\u0007","requestId":"r"}"#;
+        let error = Error::from_response(418, None, hostile);
+        assert_eq!(
+            error.to_string(),
+            r"server answered HTTP 418 X\x1b[2J: \x1b]0;t\x07"
+        );
+        let error = Error::from_response(503, None, hostile);
+        assert_eq!(
+            error.to_string(),
+            r"the server is temporarily unavailable (X\x1b[2J)"
+        );
     }
 
     #[test]

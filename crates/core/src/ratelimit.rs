@@ -124,15 +124,18 @@ impl Policy {
 
     /// Opens or continues a window: `previous` is the stored window (if any); returns the
     /// window after adding `attempts`. A window that ended at or before `now_ms` is replaced.
+    ///
+    /// Sums saturate: a window or ban set to a huge length (a setting is any `u64`) must
+    /// mean "practically forever", not wrap around to the past and lift every limit.
     pub fn count(&self, previous: Option<Tally>, attempts: u64, now_ms: u64) -> Tally {
         match previous {
             Some(t) if now_ms < t.window_ends_at => Tally {
-                count: t.count + attempts,
+                count: t.count.saturating_add(attempts),
                 ..t
             },
             _ => Tally {
                 count: attempts,
-                window_ends_at: now_ms + self.window_ms,
+                window_ends_at: now_ms.saturating_add(self.window_ms),
             },
         }
     }
@@ -142,7 +145,7 @@ impl Policy {
         let limit = self.limit(action);
         if tally.count >= self.ban_threshold(action) {
             return Decision::Ban {
-                until: now_ms + self.ban_ms,
+                until: now_ms.saturating_add(self.ban_ms),
             };
         }
         if tally.count > limit {
@@ -183,7 +186,8 @@ pub fn headers(decision: Decision, window_ms: u64, now_ms: u64) -> Vec<(&'static
         ("x-ratelimit-reset", reset_at.to_string()),
         (
             "ratelimit-policy",
-            format!("{limit};w={}", window_ms / 1000),
+            // Whole seconds, rounded up: a sub-second window is not `w=0`.
+            format!("{limit};w={}", window_ms.div_ceil(1000)),
         ),
         (
             "ratelimit",
@@ -291,6 +295,41 @@ mod tests {
             P.judge(Action::Create, t, 0),
             Decision::Limit { .. }
         ));
+    }
+
+    #[test]
+    fn huge_windows_and_bans_saturate_instead_of_wrapping_into_the_past() {
+        let forever = Policy {
+            window_ms: u64::MAX,
+            ban_ms: u64::MAX,
+            ..P
+        };
+        let t = forever.count(None, 1, 1_800_000_000_000);
+        assert_eq!(t.window_ends_at, u64::MAX);
+        let t = forever.count(
+            Some(Tally {
+                count: u64::MAX,
+                ..t
+            }),
+            1,
+            1_800_000_000_001,
+        );
+        assert_eq!(t.count, u64::MAX);
+        assert_eq!(
+            forever.judge(Action::Create, t, 5),
+            Decision::Ban { until: u64::MAX }
+        );
+    }
+
+    #[test]
+    fn a_sub_second_window_is_announced_as_one_second() {
+        let allow = Decision::Allow {
+            limit: 2,
+            remaining: 2,
+            reset_at: 1,
+        };
+        assert!(headers(allow, 1, 0).contains(&("ratelimit-policy", "2;w=1".into())));
+        assert!(headers(allow, 1500, 0).contains(&("ratelimit-policy", "2;w=2".into())));
     }
 
     #[test]

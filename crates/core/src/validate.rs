@@ -8,6 +8,7 @@
 //! non-string `encrypted`/`iv`/`passphraseVerifier` is `INVALID_ENCODING`.
 
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Map, Value};
 
@@ -140,26 +141,49 @@ fn missing() -> Rejection {
     Rejection::new(ErrorCode::MissingFields, "encrypted and iv are required")
 }
 
-/// An optional base64url bearer value (verifier or proof), returned as its SHA-256.
+/// An optional base64url bearer value (verifier or proof), returned as the SHA-256 of its
+/// canonical form, so a verifier and a proof match when they encode the same bytes.
 fn optional_bearer(
     object: &Map<String, Value>,
     field: &str,
 ) -> Result<Option<TokenHash>, Rejection> {
+    let invalid = Rejection::new(
+        ErrorCode::InvalidEncoding,
+        "passphrase data must be base64url",
+    );
     match object.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.is_empty() && is_base64url(s) && s.len() <= 512 => {
-            Ok(Some(TokenHash::of(s.as_bytes())))
-        }
-        Some(_) => Err(Rejection::new(
-            ErrorCode::InvalidEncoding,
-            "passphrase data must be base64url",
-        )),
+        Some(Value::String(s)) if s.len() <= BEARER_MAX_CHARS => canonical_base64url(s)
+            .map(|canonical| Some(TokenHash::of(canonical.as_bytes())))
+            .ok_or(invalid),
+        Some(_) => Err(invalid),
     }
+}
+
+/// Longest verifier or proof accepted (vanish's are 43 characters).
+const BEARER_MAX_CHARS: usize = 512;
+
+/// The one spelling of the bytes `s` encodes: base64url without padding, trailing bits
+/// zero. Padding and stray trailing bits are dropped; `None` if `s` is not base64url (the
+/// standard alphabet's `+` and `/` included: the API speaks base64url only).
+///
+/// A canonical unpadded value, which every vanish client sends, maps to itself, so hashes
+/// stored before normalisation still match.
+pub fn canonical_base64url(s: &str) -> Option<String> {
+    if !is_base64url(s) {
+        return None;
+    }
+    let bytes = LENIENT_B64URL.decode(s).ok()?;
+    Some(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 fn parse_ttl(value: Option<&Value>, limits: &Limits) -> Result<u64, Rejection> {
     let requested = match value {
         None | Some(Value::Null) => return Ok(limits.ttl_default_ms),
+        // Whole numbers exactly (an f64 rounds above 2^53); others through f64.
+        Some(Value::Number(n)) if n.is_u64() => {
+            return Ok(limits.clamp_ttl(n.as_u64().unwrap_or_default()));
+        }
         Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
         Some(_) => {
             return Err(Rejection::new(
@@ -239,6 +263,14 @@ mod tests {
         assert_eq!(ttl("1e30"), Limits::TTL_MAX_MS);
         assert_eq!(ttl("3600000"), 3_600_000);
         assert_eq!(ttl("3600000.7"), 3_600_000);
+        // Whole numbers are exact beyond f64's 2^53.
+        let wide = Limits {
+            ttl_max_ms: u64::MAX,
+            ..Limits::default()
+        };
+        let body = format!(r#"{{"encrypted":"abcd","iv":"{IV}","ttl":9007199254740993}}"#);
+        let secret = parse_create(body.as_bytes(), &wide).expect("valid");
+        assert_eq!(secret.ttl_ms, 9_007_199_254_740_993);
     }
 
     #[test]
@@ -340,6 +372,49 @@ mod tests {
         assert_eq!(
             parse_reveal(b"nope").expect_err("bad").code,
             ErrorCode::BadJson
+        );
+    }
+
+    #[test]
+    fn proofs_and_verifiers_match_by_the_bytes_they_encode() {
+        let hash = |body: &str| {
+            parse_reveal(body.as_bytes())
+                .expect("valid proof")
+                .expect("a proof")
+        };
+        // "dmVyaWZpZXI" encodes "verifier"; "dmVyaWZpZXJ" differs only in trailing bits.
+        let unpadded = hash(r#"{"passphraseProof":"dmVyaWZpZXI"}"#);
+        for same in ["dmVyaWZpZXI=", "dmVyaWZpZXJ"] {
+            let other = hash(&format!(r#"{{"passphraseProof":"{same}"}}"#));
+            assert!(unpadded.matches(&other), "{same}");
+        }
+        assert!(
+            unpadded.matches(&TokenHash::of(b"dmVyaWZpZXI")),
+            "old hashes still match"
+        );
+        assert!(!unpadded.matches(&hash(r#"{"passphraseProof":"dmVyaWZpZXM"}"#)));
+        let verifier = create(&format!(
+            r#"{{"encrypted":"abcd","iv":"{IV}","passphraseVerifier":"dmVyaWZpZXI="}}"#
+        ))
+        .expect("valid")
+        .verifier
+        .expect("a verifier");
+        assert!(verifier.matches(&unpadded));
+    }
+
+    #[test]
+    fn only_the_url_safe_alphabet_is_canonical() {
+        assert_eq!(canonical_base64url("-_8").as_deref(), Some("-_8"));
+        assert_eq!(canonical_base64url("+/8"), None);
+        assert_eq!(canonical_base64url("aQ=="), Some("aQ".to_owned()));
+        assert_eq!(canonical_base64url("ab").as_deref(), Some("aQ"));
+        assert_eq!(canonical_base64url("aQ="), None);
+        assert_eq!(canonical_base64url(""), None);
+        assert_eq!(
+            parse_reveal(br#"{"passphraseProof":"+/8"}"#)
+                .expect_err("standard alphabet")
+                .code,
+            ErrorCode::InvalidEncoding
         );
     }
 

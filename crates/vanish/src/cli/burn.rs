@@ -1,19 +1,17 @@
-//! `vanish burn LINK --manage-token T`: the sender destroys the secret before anyone (else)
+//! `vanish burn RECEIPT|LINK|ID`: the sender destroys the secret before anyone (else)
 //! reads it. Prints nothing on stdout; the exit code says whether it worked.
 
 use std::process::ExitCode;
 
 use vanish_client::Client;
 
-use super::{Failure, finish, parse_link};
+use super::manage::ManageArgs;
+use super::{Failure, finish};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The share link that `vanish send` printed.
-    link: String,
-    /// The manage token that `vanish send` printed.
-    #[arg(long, env = "VANISH_MANAGE_TOKEN", hide_env_values = true)]
-    manage_token: String,
+    #[command(flatten)]
+    secret: ManageArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -21,8 +19,8 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn burn(args: Args) -> Result<(), Failure> {
-    let link = parse_link(&args.link)?;
-    Client::new().burn(&link, &args.manage_token)?;
+    let (secret, manage_token) = args.secret.resolve()?;
+    Client::new().burn(&secret, &manage_token)?;
     eprintln!("vanish: burned");
     Ok(())
 }

@@ -5,21 +5,27 @@
 //! All HTTP and crypto is in `vanish-client`; this module owns argument parsing, reading
 //! input and passphrases, printing, and the exit codes below, which are a contract with
 //! scripts (documented in `docs/cli.md`). Nothing printed ever contains a link's key.
+//! `output` is where `get -o FILE` writes (0600, never through a symbolic link);
+//! `manage` finds the secret and manage token that `status` and `burn` act on.
 //!
 //! Output goes through explicit writes to stdout (never `println!`), so a closed pipe is an
 //! error we report instead of a panic.
 
 pub mod burn;
 pub mod get;
+mod manage;
+mod output;
+mod save;
 pub mod send;
 pub mod status;
+pub mod token;
 
 use std::fs;
 use std::io::{self, IsTerminal as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
-use vanish_client::{Error, Link};
+use vanish_client::{Error, Link, escape};
 
 /// Exit codes, stable for scripts.
 pub mod exit {
@@ -46,11 +52,13 @@ pub mod exit {
     pub const TOO_LARGE: u8 = 11;
 }
 
-/// Why a command failed: the message for stderr and the exit code.
+/// Why a command failed: the message for stderr, advice of our own, and the exit code.
 #[derive(Debug)]
 pub struct Failure {
     code: u8,
+    /// May quote a server or the file system: escaped when printed.
     message: String,
+    hints: Vec<&'static str>,
 }
 
 impl Failure {
@@ -58,6 +66,7 @@ impl Failure {
         Self {
             code: exit::USAGE,
             message: message.into(),
+            hints: Vec::new(),
         }
     }
 
@@ -66,12 +75,13 @@ impl Failure {
         Self {
             code: exit::OTHER,
             message: format!("{context}: {error}"),
+            hints: Vec::new(),
         }
     }
 
-    /// Appends advice to the message, keeping the exit code.
-    pub fn hint(mut self, hint: &str) -> Self {
-        self.message = format!("{}\nhint: {hint}", self.message);
+    /// Adds advice, printed on its own `hint:` line; keeps the exit code.
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hints.push(hint);
         self
     }
 }
@@ -81,6 +91,7 @@ impl From<Error> for Failure {
         Self {
             code: exit_code(&error),
             message: error.to_string(),
+            hints: Vec::new(),
         }
     }
 }
@@ -88,7 +99,7 @@ impl From<Error> for Failure {
 /// The exit code of each client error; exhaustive so a new variant must pick one.
 fn exit_code(error: &Error) -> u8 {
     match error {
-        Error::BadLink(_) | Error::BadServer => exit::USAGE,
+        Error::BadLink(_) | Error::BadTarget(_) | Error::BadServer => exit::USAGE,
         Error::NotFound => exit::NOT_FOUND,
         Error::PassphraseRequired | Error::PassphraseInvalid => exit::PASSPHRASE,
         Error::Forbidden => exit::FORBIDDEN,
@@ -107,7 +118,12 @@ fn finish(outcome: Result<(), Failure>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::from(exit::OK),
         Err(failure) => {
-            eprintln!("vanish: {}", failure.message);
+            // The client already escapes what servers say; this catches anything else
+            // (a file name, an OS message) and keeps the message on one line.
+            eprintln!("vanish: {}", escape::escape_controls(&failure.message));
+            for hint in failure.hints {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::from(failure.code)
         }
     }

@@ -1,4 +1,4 @@
-//! `vanish status LINK --manage-token T`: the sender's receipt (pending, viewed and when,
+//! `vanish status RECEIPT|LINK|ID`: the sender's receipt (pending, viewed and when,
 //! burned, expired). Never consumes a view.
 
 use std::fmt::Write as _;
@@ -8,15 +8,13 @@ use vanish_client::Client;
 use vanish_core::api::StatusResponse;
 use vanish_core::headers::rfc3339_utc;
 
-use super::{Failure, finish, parse_link, write_stdout};
+use super::manage::ManageArgs;
+use super::{Failure, finish, write_stdout};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The share link that `vanish send` printed.
-    link: String,
-    /// The manage token that `vanish send` printed.
-    #[arg(long, env = "VANISH_MANAGE_TOKEN", hide_env_values = true)]
-    manage_token: String,
+    #[command(flatten)]
+    secret: ManageArgs,
     /// Print the API's receipt as JSON: `{state, maxViews, viewsLeft, viewedAt, expiresAt}`.
     #[arg(long)]
     json: bool,
@@ -27,8 +25,8 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn status(args: Args) -> Result<(), Failure> {
-    let link = parse_link(&args.link)?;
-    let receipt = Client::new().status(&link, &args.manage_token)?;
+    let (secret, manage_token) = args.secret.resolve()?;
+    let receipt = Client::new().status(&secret, &manage_token)?;
     let text = if args.json {
         let json = serde_json::to_string(&receipt).expect("a receipt always serializes");
         json + "\n"

@@ -2,7 +2,7 @@
 //! wrangler.toml) and served through the Worker so pages get the strict page CSP and the
 //! same headers as on the native server: `/` is `index.html` (the original's `/?id=…`
 //! links open the reveal view from there), `/s/{id}` is `reveal.html`, and other files
-//! directly in `web/` by name. Nothing here consumes a secret.
+//! of `web/` by their path. Nothing here consumes a secret.
 
 use vanish_core::headers::PAGE_CSP;
 use worker::{Headers, Response};
@@ -13,6 +13,9 @@ use crate::error::ApiError;
 /// The static-assets binding in wrangler.toml.
 pub const BINDING: &str = "ASSETS";
 
+/// Folders of `web/` that are not the UI (also kept from upload by `web/.assetsignore`).
+const SKIPPED_DIRS: &[&str] = &["test", "node_modules"];
+
 /// A page; the asset server's 404 if it is missing.
 pub async fn page(ctx: &Ctx<'_>, name: &str) -> Result<Response, ApiError> {
     match fetch(ctx, name).await? {
@@ -21,14 +24,23 @@ pub async fn page(ctx: &Ctx<'_>, name: &str) -> Result<Response, ApiError> {
     }
 }
 
-/// A file directly in `web/` by name (subfolders hold tests and are not served), for GET
-/// and HEAD only.
+/// A file of `web/` by its path (`app.css`, `i18n/en.json`), for GET and HEAD only; the
+/// same files the native server embeds: no dot files, nothing under `test/` or
+/// `node_modules/`.
 pub async fn asset(ctx: &Ctx<'_>, name: &str, method: &str) -> Result<Response, ApiError> {
-    let plain = !name.is_empty() && !name.contains(['/', '\\']) && !name.starts_with('.');
-    if !plain || !(method == "GET" || method == "HEAD") {
+    if !is_ui_file(name) || !(method == "GET" || method == "HEAD") {
         return not_found();
     }
     page(ctx, name).await
+}
+
+fn is_ui_file(name: &str) -> bool {
+    let segments: Vec<&str> = name.split('/').collect();
+    let plain = segments
+        .iter()
+        .all(|s| !s.is_empty() && !s.starts_with('.') && !s.contains('\\'));
+    let skipped = segments.len() > 1 && SKIPPED_DIRS.contains(&segments[0]);
+    plain && !skipped
 }
 
 async fn fetch(ctx: &Ctx<'_>, name: &str) -> Result<Option<Response>, ApiError> {
