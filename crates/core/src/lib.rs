@@ -20,6 +20,10 @@
 //! - [`routes`]: the API's route templates, methods, and which budget each spends.
 //! - [`cors`]: origin normalisation and the cross-origin verdict.
 //! - [`breaker`]: the circuit-breaker state machine.
+//! - [`secret`]: one stored secret as a value and what reveal, burn and status do to it.
+//! - [`request`]: request-shape rules every host applies (request ids, header bytes).
+//! - [`settings`]: checks of the settings every host shares, naming the variable.
+//! - [`decision_cache`]: the rate-limit decision cache's rules (what is kept, how long).
 //!
 //! Randomness is the caller's: functions that need it take bytes, so this crate never
 //! touches the OS.
@@ -29,6 +33,7 @@ pub mod api;
 pub mod breaker;
 pub mod clock;
 pub mod cors;
+pub mod decision_cache;
 pub mod envelope;
 pub mod error;
 pub mod headers;
@@ -37,5 +42,8 @@ pub mod limits;
 pub mod payload;
 pub mod ratelimit;
 pub mod receipt;
+pub mod request;
 pub mod routes;
+pub mod secret;
+pub mod settings;
 pub mod validate;

@@ -307,7 +307,7 @@ async fn load(
             .expect("ledger")
             .created
             .insert(id.clone(), ciphertext);
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             ledger
                 .lock()
                 .expect("ledger")
