@@ -42,9 +42,8 @@ pub use url::{RedisTarget, RedisUrlError};
 use connection::store_error;
 use keys::hex;
 
-/// Secrets swept per index read; a sweep reads at most [`SWEEP_BATCHES`] of them.
+/// Secrets one sweep call looks at (one index read, then one script each).
 const SWEEP_BATCH: usize = 500;
-const SWEEP_BATCHES: usize = 20;
 
 /// The Lua scripts, each with the shared prelude. Built once per store (hashing them is
 /// the only cost); Redis caches them by SHA-1 and `invoke_async` reloads them after a
@@ -143,24 +142,30 @@ impl RedisStore {
         let mut invocation = self.scripts.sweep_one.prepare_invoke();
         invocation.arg(now_ms).arg(RECEIPT_RETENTION_MS);
         let (expired, purged, next_due): (u64, u64, u64) = self.run(invocation, id).await?;
-        let index = if next_due == 0 {
-            let mut zrem = redis::cmd("ZREM");
-            zrem.arg(self.keys.sweep_due()).arg(id.as_str());
-            zrem
+        if next_due == 0 {
+            self.unindex(id.as_str()).await?;
         } else {
             // XX: never re-add what a concurrent sweeper just removed.
-            let mut zadd = redis::cmd("ZADD");
-            zadd.arg(self.keys.sweep_due())
+            redis::cmd("ZADD")
+                .arg(self.keys.sweep_due())
                 .arg("XX")
                 .arg(next_due)
-                .arg(id.as_str());
-            zadd
-        };
-        index
+                .arg(id.as_str())
+                .query_async::<()>(&mut self.conn.clone())
+                .await
+                .map_err(store_error)?;
+        }
+        Ok((expired, purged))
+    }
+
+    /// Drops a member from the sweeper's index.
+    async fn unindex(&self, member: &str) -> Result<(), StoreError> {
+        redis::cmd("ZREM")
+            .arg(self.keys.sweep_due())
+            .arg(member)
             .query_async::<()>(&mut self.conn.clone())
             .await
-            .map_err(store_error)?;
-        Ok((expired, purged))
+            .map_err(store_error)
     }
 }
 
@@ -281,35 +286,34 @@ impl SecretStore for RedisStore {
     /// Redis TTLs already drop expired material and old receipts in real time; the sweep
     /// makes the same happen by the caller's clock (tests, clocks ahead of Redis's), turns
     /// pending receipts into `expired`, and counts what it did for the metrics. It walks
-    /// only the index of due secrets, a bounded batch per call, so it costs O(expired) and
-    /// any number of instances may sweep at once (each step is idempotent and counted by
-    /// the instance that did it).
+    /// only the index of due secrets, one batch per call, so it costs O(expired) and any
+    /// number of instances may sweep at once (each step is idempotent and counted by the
+    /// instance that did it).
     async fn sweep(&self, now_ms: u64) -> Result<Swept, StoreError> {
         self.ensure_open()?;
-        let mut swept = Swept::default();
-        for _ in 0..SWEEP_BATCHES {
-            let due: Vec<String> = redis::cmd("ZRANGE")
-                .arg(self.keys.sweep_due())
-                .arg("-inf")
-                .arg(now_ms)
-                .arg("BYSCORE")
-                .arg("LIMIT")
-                .arg(0)
-                .arg(SWEEP_BATCH)
-                .query_async(&mut self.conn.clone())
-                .await
-                .map_err(store_error)?;
-            for raw in &due {
-                let Some(id) = SecretId::parse(raw) else {
-                    continue;
-                };
-                let (expired, purged) = self.sweep_one(&id, now_ms).await?;
-                swept.expired += expired;
-                swept.purged += purged;
-            }
-            if due.len() < SWEEP_BATCH {
-                break;
-            }
+        let due: Vec<String> = redis::cmd("ZRANGE")
+            .arg(self.keys.sweep_due())
+            .arg("-inf")
+            .arg(now_ms)
+            .arg("BYSCORE")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(SWEEP_BATCH)
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(store_error)?;
+        let mut swept = Swept {
+            has_more: due.len() == SWEEP_BATCH,
+            ..Swept::default()
+        };
+        for raw in &due {
+            let (expired, purged) = match SecretId::parse(raw) {
+                Some(id) => self.sweep_one(&id, now_ms).await?,
+                // Not ours to interpret; dropped from the index so it cannot fill a batch.
+                None => self.unindex(raw).await.map(|()| (0, 0))?,
+            };
+            swept.expired += expired;
+            swept.purged += purged;
         }
         Ok(swept)
     }
