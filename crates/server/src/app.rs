@@ -18,7 +18,7 @@ use crate::resilience::{self, Resilience};
 use crate::routes;
 use crate::routes::ui::Ui;
 use crate::state::{AppState, BodyLimit, Lifecycle, MetricsAccess, Shared};
-use crate::store::redis::persistence::warn_if_not_durable;
+use crate::store::redis::persistence::{Eviction, warn_if_not_durable};
 use crate::store::redis::{DEFAULT_PREFIX, Keys, RedisConnection, RedisOptions, RedisStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{SecretStore, StoreError};
@@ -53,14 +53,31 @@ pub fn open_store(config: &Config) -> Result<Arc<dyn SecretStore>, StoreError> {
 /// The [`Deps`] the configuration names: with `REDIS_URL`, Redis keeps the secrets and
 /// (sharing its connection) the rate-limit counters and bans; otherwise SQLite keeps the
 /// secrets and limits stay in process.
-pub fn open_deps(config: &Config, clock: Arc<dyn Clock>) -> Result<Deps, StoreError> {
+///
+/// A Redis that answers at once is checked before anything is served: one that may evict
+/// keys is refused here, so `vanish serve` does not start (unless
+/// `REDIS_ALLOW_EVICTION=true`). One that does not answer yet is checked at first contact.
+pub async fn open_deps(config: &Config, clock: Arc<dyn Clock>) -> Result<Deps, StoreError> {
     let (store, shared_limits) = open_backends(config)?;
+    if config.storage.redis.is_some() {
+        match tokio::time::timeout(FIRST_CONTACT, store.ping()).await {
+            Ok(Err(refused @ StoreError::Refused(_))) => return Err(refused),
+            Ok(Ok(())) => {}
+            Ok(Err(_)) | Err(_) => tracing::warn!(
+                "Redis does not answer yet; starting anyway (not ready until it does), its \
+                 settings are checked when it answers"
+            ),
+        }
+    }
     Ok(Deps {
         store,
         shared_limits,
         clock,
     })
 }
+
+/// How long startup waits for Redis to answer its first check.
+const FIRST_CONTACT: Duration = Duration::from_secs(3);
 
 type OpenedBackends = (Arc<dyn SecretStore>, Option<Arc<dyn LimitStore>>);
 
@@ -80,8 +97,13 @@ fn open_backends(config: &Config) -> Result<OpenedBackends, StoreError> {
     tracing::info!(redis = %target, "secrets, rate limits and bans are kept in Redis");
     tokio::spawn(warn_if_not_durable(conn.clone()));
     let limits = RedisLimitStore::new(conn.clone(), keys.clone());
+    let eviction = if config.storage.redis_allow_eviction {
+        Eviction::Tolerate
+    } else {
+        Eviction::Refuse
+    };
     Ok((
-        Arc::new(RedisStore::new(conn, keys)),
+        Arc::new(RedisStore::new(conn, keys).with_eviction(eviction)),
         Some(Arc::new(limits)),
     ))
 }

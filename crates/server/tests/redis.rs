@@ -12,7 +12,7 @@ use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::ratelimit::{Action, Policy};
 use vanish_server::ratelimit::redis::RedisLimitStore;
 use vanish_server::ratelimit::{ClientKey, LimitStore};
-use vanish_server::store::redis::persistence::assess;
+use vanish_server::store::redis::persistence::{Eviction, assess};
 use vanish_server::store::redis::{Keys, RedisOptions, RedisStore};
 use vanish_server::store::{NewRecord, SecretStore, StoreError, Take};
 
@@ -257,6 +257,86 @@ async fn persistence_settings_are_read_from_every_node() {
     let appendfsync = conn.config_get("appendfsync").await.expect("config get");
     assert_eq!(appendonly, ["yes", "yes", "yes"]);
     assert!(assess(&appendonly, &appendfsync).is_empty());
+}
+
+fn assert_refused_for(result: Result<(), StoreError>, policy: &str) {
+    let Err(StoreError::Refused(why)) = &result else {
+        panic!("an evicting Redis ({policy}) is refused: {result:?}")
+    };
+    assert!(
+        why.contains(&format!("maxmemory-policy {policy}")) && why.contains("REDIS_ALLOW_EVICTION"),
+        "{why}"
+    );
+}
+
+#[tokio::test]
+async fn a_redis_that_may_evict_keys_is_refused_unless_tolerated() {
+    let Some(evicting) = RedisServer::start_with_args(&["--maxmemory-policy", "allkeys-lru"])
+    else {
+        return;
+    };
+    let store = store_on(&evicting.url(), RedisOptions::default());
+    assert_refused_for(store.put(record(1)).await, "allkeys-lru");
+    assert_refused_for(store.ping().await, "allkeys-lru");
+    assert_eq!(evicting.cli(&["DBSIZE"]).trim(), "0", "nothing was written");
+
+    let tolerant =
+        store_on(&evicting.url(), RedisOptions::default()).with_eviction(Eviction::Tolerate);
+    tolerant
+        .put(record(1))
+        .await
+        .expect("the operator tolerates eviction");
+
+    let Some(safe) = RedisServer::start_with_args(&["--maxmemory-policy", "noeviction"]) else {
+        return;
+    };
+    store_on(&safe.url(), RedisOptions::default())
+        .put(record(1))
+        .await
+        .expect("noeviction serves");
+}
+
+#[tokio::test]
+async fn a_redis_out_at_first_contact_is_checked_when_it_answers() {
+    let Some(mut evicting) = RedisServer::start_with_args(&["--maxmemory-policy", "volatile-ttl"])
+    else {
+        return;
+    };
+    evicting.kill();
+    let store = store_on(&evicting.url(), RedisOptions::default());
+    let unreachable = store.put(record(1)).await;
+    assert!(
+        matches!(unreachable, Err(StoreError::Backend(_))),
+        "{unreachable:?}"
+    );
+    evicting.restart();
+    assert_refused_for(store.put(record(1)).await, "volatile-ttl");
+}
+
+#[tokio::test]
+async fn in_a_cluster_every_primary_must_keep_its_keys() {
+    let Some(cluster) = support::redis::RedisCluster::start() else {
+        return;
+    };
+    for bad in cluster.nodes() {
+        assert_eq!(
+            bad.cli(&["CONFIG", "SET", "maxmemory-policy", "volatile-lru"])
+                .trim(),
+            "OK"
+        );
+        let store = store_on(&cluster.url(), RedisOptions::default());
+        assert_refused_for(store.put(record(1)).await, "volatile-lru");
+        assert_eq!(
+            bad.cli(&["CONFIG", "SET", "maxmemory-policy", "noeviction"])
+                .trim(),
+            "OK"
+        );
+    }
+    let store = store_on(&cluster.url(), RedisOptions::default());
+    store
+        .put(record(1))
+        .await
+        .expect("every primary keeps its keys");
 }
 
 #[tokio::test]

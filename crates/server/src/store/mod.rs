@@ -97,6 +97,10 @@ pub enum StoreError {
     CircuitOpen { retry_after_ms: u64 },
     #[error("store is closed")]
     Closed,
+    /// The backend is set up in a way that could lose acknowledged secrets (Redis that
+    /// evicts keys), so the store will not serve from it; the message says how to fix it.
+    #[error("store refuses to serve: {0}")]
+    Refused(String),
 }
 
 /// Where secrets live. Times are passed in (`now_ms`) so expiry follows the caller's clock.

@@ -41,6 +41,7 @@ pub use url::{RedisTarget, RedisUrlError};
 
 use connection::store_error;
 use keys::hex;
+use persistence::{Eviction, EvictionGate};
 
 /// Secrets one sweep call looks at (one index read, then one script each).
 const SWEEP_BATCH: usize = 500;
@@ -82,17 +83,28 @@ pub struct RedisStore {
     keys: Keys,
     scripts: Scripts,
     closed: AtomicBool,
+    /// Refuses every call while Redis may evict keys ([`persistence::EvictionGate`]).
+    gate: EvictionGate,
 }
 
 impl RedisStore {
-    /// A store on `conn` with keys under `keys`' prefix. Contacts Redis only when used.
+    /// A store on `conn` with keys under `keys`' prefix. Contacts Redis only when used; the
+    /// first call checks that Redis does not evict keys, and every call is refused if it
+    /// does (see [`Self::with_eviction`]).
     pub fn new(conn: RedisConnection, keys: Keys) -> Self {
         Self {
             conn,
             keys,
             scripts: Scripts::new(),
             closed: AtomicBool::new(false),
+            gate: EvictionGate::new(Eviction::Refuse),
         }
+    }
+
+    /// What to do if Redis's `maxmemory-policy` may evict keys (`REDIS_ALLOW_EVICTION`).
+    pub fn with_eviction(mut self, eviction: Eviction) -> Self {
+        self.gate = EvictionGate::new(eviction);
+        self
     }
 
     /// The connection, to share with the rate limiter.
@@ -100,11 +112,12 @@ impl RedisStore {
         &self.conn
     }
 
-    fn ensure_open(&self) -> Result<(), StoreError> {
+    /// Refuses calls after `close` and while Redis may evict keys.
+    async fn ensure_open(&self) -> Result<(), StoreError> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(StoreError::Closed);
         }
-        Ok(())
+        self.gate.check(&self.conn).await
     }
 
     /// Runs one script on one secret's keys.
@@ -113,7 +126,7 @@ impl RedisStore {
         mut invocation: ScriptInvocation<'_>,
         id: &SecretId,
     ) -> Result<T, StoreError> {
-        self.ensure_open()?;
+        self.ensure_open().await?;
         invocation
             .key(self.keys.secret(id))
             .key(self.keys.receipt(id));
@@ -256,7 +269,7 @@ impl SecretStore for RedisStore {
         manage: TokenHash,
         now_ms: u64,
     ) -> Result<Managed<Receipt>, StoreError> {
-        self.ensure_open()?;
+        self.ensure_open().await?;
         // One key, one command: a consistent snapshot without a script.
         let fields: Vec<Option<String>> = redis::cmd("HMGET")
             .arg(self.keys.receipt(id))
@@ -290,7 +303,7 @@ impl SecretStore for RedisStore {
     /// number of instances may sweep at once (each step is idempotent and counted by the
     /// instance that did it).
     async fn sweep(&self, now_ms: u64) -> Result<Swept, StoreError> {
-        self.ensure_open()?;
+        self.ensure_open().await?;
         let due: Vec<String> = redis::cmd("ZRANGE")
             .arg(self.keys.sweep_due())
             .arg("-inf")
@@ -319,7 +332,7 @@ impl SecretStore for RedisStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.ensure_open()?;
+        self.ensure_open().await?;
         self.conn.ping().await
     }
 
