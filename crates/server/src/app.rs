@@ -85,12 +85,13 @@ fn open_backends(config: &Config) -> Result<OpenedBackends, StoreError> {
     let Some(target) = &config.storage.redis else {
         return Ok((Arc::new(SqliteStore::open(&config.storage.data_dir)?), None));
     };
-    // The Redis client gives up when the breaker would, so a hung Redis costs one
-    // operation timeout, never more.
+    // A command waits half the breaker's operation timeout, so a reply lost to the response
+    // timeout can be asked for once more (store/redis, "Retries") within the operation's
+    // budget; a hung Redis still costs one operation timeout, never more.
     let op_timeout = config.resilience.operation_timeout;
     let options = RedisOptions {
         connect_timeout: op_timeout.min(Duration::from_secs(1)),
-        response_timeout: op_timeout,
+        response_timeout: op_timeout / 2,
     };
     let conn = RedisConnection::open(target, options)?;
     let keys = Keys::new(DEFAULT_PREFIX)?;
