@@ -23,3 +23,4 @@ pub use client::{Client, Revealed, SendOptions, Sent, Server};
 pub use error::Error;
 pub use receipt::{ManageTarget, SecretAddress};
 pub use vanish_core::envelope::Link;
+pub use vanish_core::payload::FileInfo;

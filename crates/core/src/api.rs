@@ -54,3 +54,29 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub request_id: String,
 }
+
+/// `GET /api/config`: what a client needs to know before it offers to create: who may
+/// create here, whether this caller may, and the bounds a secret must fit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigResponse {
+    /// `open`, `token`, `proxy` or `closed` (docs/api.md, "Who may create").
+    pub create_access: String,
+    /// Whether this very request would be allowed to create.
+    pub can_create: bool,
+    /// Where share links should point when that is not this service (a split deployment's
+    /// public instance, `SHARE_BASE_URL`); `null` for this service itself.
+    pub share_base_url: Option<String>,
+    pub limits: LimitsResponse,
+}
+
+/// The bounds of a create request, as `GET /api/config` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsResponse {
+    pub ttl_min_ms: u64,
+    pub ttl_default_ms: u64,
+    pub ttl_max_ms: u64,
+    pub max_views: u32,
+    pub encrypted_max_chars: usize,
+}

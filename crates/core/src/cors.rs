@@ -15,7 +15,7 @@ use crate::routes;
 /// `Access-Control-Allow-Methods` of a granted preflight.
 pub const ALLOW_METHODS: &str = routes::ALLOWED_METHODS;
 /// `Access-Control-Allow-Headers` of a granted preflight.
-pub const ALLOW_HEADERS: &str = "Content-Type, X-Request-ID";
+pub const ALLOW_HEADERS: &str = "Content-Type, X-Request-ID, Authorization";
 /// `Access-Control-Max-Age` of a granted preflight, in seconds.
 pub const PREFLIGHT_MAX_AGE_S: &str = "86400";
 

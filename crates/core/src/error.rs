@@ -22,6 +22,9 @@ pub enum ErrorCode {
     MethodNotAllowed,
     CorsForbidden,
     Forbidden,
+    AuthRequired,
+    CreatorNotAllowed,
+    ReadOnly,
     Banned,
     NotFound,
     PassphraseRequired,
@@ -43,8 +46,12 @@ impl ErrorCode {
             | Self::InvalidViews
             | Self::InvalidTtl
             | Self::InvalidId => 400,
-            Self::PassphraseRequired | Self::PassphraseInvalid => 401,
-            Self::CorsForbidden | Self::Forbidden | Self::Banned => 403,
+            Self::PassphraseRequired | Self::PassphraseInvalid | Self::AuthRequired => 401,
+            Self::CorsForbidden
+            | Self::Forbidden
+            | Self::CreatorNotAllowed
+            | Self::ReadOnly
+            | Self::Banned => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::SecretTooLarge | Self::PayloadTooLarge => 413,
@@ -75,6 +82,9 @@ impl ErrorCode {
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::CorsForbidden => "CORS_FORBIDDEN",
             Self::Forbidden => "FORBIDDEN",
+            Self::AuthRequired => "AUTH_REQUIRED",
+            Self::CreatorNotAllowed => "CREATOR_NOT_ALLOWED",
+            Self::ReadOnly => "READ_ONLY",
             Self::Banned => "BANNED",
             Self::NotFound => "NOT_FOUND",
             Self::PassphraseRequired => "PASSPHRASE_REQUIRED",
@@ -104,6 +114,9 @@ impl ErrorCode {
             Self::MethodNotAllowed => "Method not allowed",
             Self::CorsForbidden => "Origin not allowed",
             Self::Forbidden => "Invalid manage token",
+            Self::AuthRequired => "Creating secrets here needs sign-in or an API token",
+            Self::CreatorNotAllowed => "This account may not create secrets here",
+            Self::ReadOnly => "This service only opens secrets; it does not create them",
             Self::Banned => "Too many requests; this client is temporarily banned",
             Self::NotFound => "Secret not found, already viewed, or expired",
             Self::PassphraseRequired => "This secret needs a passphrase",

@@ -116,6 +116,25 @@ impl TokenHash {
         <[u8; 32]>::try_from(bytes).ok().map(Self)
     }
 
+    /// From 64 hexadecimal digits (any case), as operators write a hash in settings.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        let hex = hex.trim().as_bytes();
+        if hex.len() != 64 {
+            return None;
+        }
+        let digit = |c: u8| (c as char).to_digit(16);
+        let mut bytes = [0u8; 32];
+        for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
+            *byte = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
+        }
+        Some(Self(bytes))
+    }
+
+    /// 64 lower-case hexadecimal digits.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -190,5 +209,15 @@ mod tests {
         assert!(!format!("{id:?}").contains(id.as_str()));
         let token = ManageToken::from_random([1; 32]);
         assert!(!format!("{token:?}").contains(token.as_str()));
+    }
+
+    #[test]
+    fn hashes_round_trip_through_hex() {
+        let hash = TokenHash::of(b"vns_token");
+        let parsed = |hex: &str| TokenHash::from_hex(hex).is_some_and(|h| h.matches(&hash));
+        assert!(parsed(&hash.to_hex()));
+        assert!(parsed(&hash.to_hex().to_uppercase()));
+        assert!(TokenHash::from_hex("abc").is_none());
+        assert!(TokenHash::from_hex(&"g".repeat(64)).is_none());
     }
 }

@@ -2,10 +2,13 @@
 //! so it builds for native servers, the CLI and `wasm32-unknown-unknown` (a Cloudflare Worker).
 //!
 //! Map:
+//! - [`access`]: who may create secrets (open, API tokens, a proxy's identity, closed).
 //! - [`id`]: secret ids and manage tokens (generation from caller-supplied entropy, parsing,
 //!   hashing, constant-time comparison).
 //! - [`envelope`]: AES-256-GCM sealing, the passphrase derivation and share links
 //!   (`docs/envelope.md`).
+//! - [`payload`]: what the envelope holds: the bytes alone, or a file with its name and
+//!   media type (`docs/envelope.md`).
 //! - [`error`]: the API's error codes and their HTTP statuses.
 //! - [`limits`]: the tunable bounds (TTL, views, sizes) with the original service's defaults.
 //! - [`validate`]: turns a create/manage/reveal request body into typed, valid values.
@@ -21,6 +24,7 @@
 //! Randomness is the caller's: functions that need it take bytes, so this crate never
 //! touches the OS.
 
+pub mod access;
 pub mod api;
 pub mod breaker;
 pub mod clock;
@@ -30,6 +34,7 @@ pub mod error;
 pub mod headers;
 pub mod id;
 pub mod limits;
+pub mod payload;
 pub mod ratelimit;
 pub mod receipt;
 pub mod routes;

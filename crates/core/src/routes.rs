@@ -17,6 +17,8 @@ pub const REVEAL: &str = "/api/secrets/{id}/reveal";
 pub const BURN: &str = "/api/secrets/{id}/burn";
 /// `POST` with the manage token: the sender's receipt.
 pub const STATUS: &str = "/api/secrets/{id}/status";
+/// `GET`: who may create here and the bounds of a secret (not limited, never consumes).
+pub const CONFIG: &str = "/api/config";
 /// The original service's health check.
 pub const HEALTH: &str = "/api/health";
 /// Liveness and readiness probes.

@@ -10,12 +10,15 @@ use axum::Router;
 use vanish_core::clock::Clock;
 
 use crate::config::{Config, millis};
-use crate::pipeline::{Pipeline, access_log, client_ip, cors, rate_limit, request_limits, timeout};
+use crate::pipeline::{
+    Pipeline, access_log, client_ip, cors, drain, rate_limit, request_limits, timeout,
+};
 use crate::ratelimit::memory::MemoryLimitStore;
 use crate::ratelimit::redis::RedisLimitStore;
 use crate::ratelimit::{CacheConfig, LimitStore, RateLimiter};
 use crate::resilience::{self, Resilience};
 use crate::routes;
+use crate::routes::health::Readiness;
 use crate::routes::ui::Ui;
 use crate::state::{AppState, BodyLimit, Lifecycle, MetricsAccess, Shared};
 use crate::store::redis::persistence::{Eviction, warn_if_not_durable};
@@ -109,6 +112,9 @@ fn open_backends(config: &Config) -> Result<OpenedBackends, StoreError> {
     ))
 }
 
+/// Longest an early answer waits for the rest of a request body to be drained.
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
 /// The app's state and the pipeline's, built from the settings around the raw backends.
 pub struct Wired {
     pub state: AppState,
@@ -152,6 +158,10 @@ pub fn wire(config: &Config, deps: Deps) -> Wired {
             log_client_ip: config.telemetry.log_client_ip,
         },
         cors: cors::Cors(Arc::new(config.cors_policy())),
+        drain: drain::Drain {
+            max_bytes: 2 * config.requests.max_request_size as u64,
+            max_time: DRAIN_TIME,
+        },
         request_limits: request_limits::Bounds {
             max_url_length: config.requests.max_url_length,
             max_header_size: config.requests.max_header_size,
@@ -168,10 +178,14 @@ pub fn wire(config: &Config, deps: Deps) -> Wired {
         store,
         clock: deps.clock,
         limits: config.limits(),
+        create_access: config.create_access(),
+        identity_header: config.creation.identity_header.clone(),
+        share_base_url: config.web.share_base_url.as_deref().map(Arc::from),
         body_limit: BodyLimit(config.requests.max_request_size),
         metrics,
         breakers: resilience.into_breakers(),
         lifecycle: Arc::new(Lifecycle::default()),
+        readiness: Readiness::default(),
         metrics_access: MetricsAccess {
             token: config.telemetry.metrics_token.as_deref().map(Arc::from),
             elsewhere: config.telemetry.metrics_addr.is_some(),

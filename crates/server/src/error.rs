@@ -21,6 +21,8 @@ pub struct ApiError {
     pub retry_after_s: Option<u64>,
     /// The `Allow` header of a 405.
     pub allow: Option<&'static str>,
+    /// The `WWW-Authenticate` header of a 401 that asks for a token.
+    pub challenge: Option<&'static str>,
 }
 
 /// Marks a response whose JSON error body is still to be written (see module comment).
@@ -37,6 +39,7 @@ impl ApiError {
             message: Cow::Borrowed(code.default_message()),
             retry_after_s: None,
             allow: None,
+            challenge: None,
         }
     }
 
@@ -54,6 +57,14 @@ impl ApiError {
         Self {
             allow: Some(allow),
             ..Self::new(ErrorCode::MethodNotAllowed)
+        }
+    }
+
+    /// 401 `AUTH_REQUIRED`, asking for a bearer token.
+    pub fn auth_required() -> Self {
+        Self {
+            challenge: Some("Bearer"),
+            ..Self::new(ErrorCode::AuthRequired)
         }
     }
 
@@ -95,6 +106,12 @@ impl IntoResponse for ApiError {
         }
         if let Some(allow) = self.allow {
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Some(challenge) = self.challenge {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
         }
         response.extensions_mut().insert(PendingErrorBody {
             code: self.code,

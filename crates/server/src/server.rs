@@ -13,7 +13,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 use tower::ServiceExt as _;
 
@@ -59,11 +59,11 @@ impl Server {
         };
         let Wired { state, pipeline } = app::wire(config, deps);
         let (stop, stopped) = watch::channel(false);
-        let header_timeout = config.listen.header_read_timeout;
+        let connections = ConnectionLimits::from_config(config);
         let serving = tokio::spawn(accept_loop(
             listener,
             app::build(state.clone(), &pipeline),
-            header_timeout,
+            connections,
             stopped.clone(),
         ));
         let sweeper = Sweeper {
@@ -90,7 +90,7 @@ impl Server {
             background.push(tokio::spawn(accept_loop(
                 listener,
                 metrics_app,
-                header_timeout,
+                connections,
                 stopped.clone(),
             )));
             tracing::info!(addr = %bound, "metrics are served on their own listener");
@@ -156,18 +156,56 @@ async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError>
     Ok((listener, bound))
 }
 
+/// How connections are read: bounds that hold before the app sees a request.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Time a client has to send its request headers.
+    pub header_timeout: Duration,
+    /// Most bytes of a request head (request line and headers) read into memory; a longer
+    /// head is answered 431 by the connection without being read whole.
+    pub max_head_bytes: usize,
+    /// Most connections open at once; past it, new ones wait in the kernel's backlog.
+    pub max_connections: usize,
+}
+
+impl ConnectionLimits {
+    pub fn from_config(config: &Config) -> Self {
+        // The app checks MAX_URL_LENGTH and MAX_HEADER_SIZE with its own error bodies;
+        // the connection's buffer holds a head at both limits (plus the request line's
+        // method and version) and refuses anything much larger before reading it whole.
+        // hyper's smallest buffer is 8 KiB.
+        let head = config.requests.max_url_length + config.requests.max_header_size + 1024;
+        Self {
+            header_timeout: config.listen.header_read_timeout,
+            max_head_bytes: head.max(8192),
+            max_connections: config.listen.max_connections,
+        }
+    }
+}
+
 /// Accepts connections until `stop`, then waits for open connections to finish.
 async fn accept_loop(
     listener: TcpListener,
     app: Router,
-    header_timeout: Duration,
+    limits: ConnectionLimits,
     mut stop: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(limits.max_head_bytes);
+    let open = Arc::new(Semaphore::new(limits.max_connections));
     loop {
+        // A free slot first, then a connection: at capacity, clients wait in the backlog
+        // instead of costing memory here.
+        let slot = tokio::select! {
+            slot = Arc::clone(&open).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            _ = stop.changed() => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
@@ -192,6 +230,7 @@ async fn accept_loop(
         tokio::spawn(async move {
             // Errors here are client-side (reset, timeout); nothing to answer.
             let _ = connection.await;
+            drop(slot);
         });
     }
     drop(listener);

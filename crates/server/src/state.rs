@@ -6,10 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::FromRef;
+use axum::http::HeaderName;
+use vanish_core::access::CreateAccess;
 use vanish_core::clock::Clock;
 use vanish_core::limits::Limits;
 
 use crate::resilience::CircuitBreaker;
+use crate::routes::health::Readiness;
 use crate::routes::ui::Ui;
 use crate::store::SecretStore;
 use crate::telemetry::Metrics;
@@ -33,11 +36,17 @@ pub struct Shared {
     pub clock: Arc<dyn Clock>,
     /// Bounds on what a sender may create.
     pub limits: Limits,
+    /// Who may create (`CREATE_ACCESS`), and the header a trusted proxy names them in.
+    pub create_access: CreateAccess,
+    pub identity_header: HeaderName,
+    /// `SHARE_BASE_URL`, for `/api/config`.
+    pub share_base_url: Option<Arc<str>>,
     pub body_limit: BodyLimit,
     pub metrics: Arc<Metrics>,
     /// Every circuit breaker, for readiness and `/metrics`.
     pub breakers: Arc<[Arc<CircuitBreaker>]>,
     pub lifecycle: Arc<Lifecycle>,
+    pub readiness: Readiness,
     pub metrics_access: MetricsAccess,
     pub security_contact: Arc<str>,
     pub ui: Ui,

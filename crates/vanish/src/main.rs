@@ -32,6 +32,8 @@ enum Command {
     Status(cli::status::Args),
     /// Destroy a secret early.
     Burn(cli::burn::Args),
+    /// Make an API token (for servers with CREATE_ACCESS=token) and its hash.
+    Token(cli::token::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Get(args) => cli::get::run(args),
         Command::Status(args) => cli::status::run(args),
         Command::Burn(args) => cli::burn::run(args),
+        Command::Token(args) => cli::token::run(args),
     }
 }
 

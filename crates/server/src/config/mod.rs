@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use clap::{Args, FromArgMatches};
 use ipnet::IpNet;
+use vanish_core::access::CreateAccess;
 use vanish_core::breaker::BreakerConfig;
 use vanish_core::cors::{self, Origin};
+use vanish_core::id::TokenHash;
 use vanish_core::limits::Limits;
 use vanish_core::ratelimit::Policy;
 
@@ -21,7 +23,7 @@ use crate::store::redis::RedisTarget;
 
 mod parse;
 
-pub use parse::{Origins, Proxies, RedisUrl};
+pub use parse::{Domains, Origins, Proxies, RedisUrl, TokenHashes};
 
 /// Settings of `vanish serve`.
 #[derive(Debug, Clone, Args)]
@@ -40,6 +42,8 @@ pub struct Config {
     pub clients: ClientIdentity,
     #[command(flatten)]
     pub web: Web,
+    #[command(flatten)]
+    pub creation: Creation,
     #[command(flatten)]
     pub resilience: Resilience,
     #[command(flatten)]
@@ -66,6 +70,11 @@ pub struct Listen {
     /// TIMEOUT.
     #[arg(long = "request-timeout-ms", env = "REQUEST_TIMEOUT_MS", default_value = "30000", value_parser = parse::positive_ms)]
     pub request_timeout: Duration,
+
+    /// Most connections open at once; past it, new ones wait in the kernel's backlog. Each
+    /// costs a few tens of KiB at most, so this bounds memory under a connection flood.
+    #[arg(long = "max-connections", env = "MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub max_connections: usize,
 
     /// On SIGTERM, how long in-flight requests may take to finish, in ms.
     #[arg(long = "shutdown-grace-ms", env = "SHUTDOWN_GRACE_MS", default_value = "10000", value_parser = parse::ms)]
@@ -224,6 +233,11 @@ pub struct Web {
     #[arg(long = "public-url", env = "PUBLIC_URL", value_parser = parse::public_url)]
     pub public_url: Option<Origin>,
 
+    /// Base URL share links point at when recipients open them on another instance (the
+    /// public, read-only side of a split deployment); the UI reads it from /api/config.
+    #[arg(long = "share-base-url", env = "SHARE_BASE_URL", value_parser = parse::share_base_url)]
+    pub share_base_url: Option<String>,
+
     /// Serve this folder as the web UI instead of the built-in one; unknown page paths
     /// fall back to its index.html.
     #[arg(long = "ui-dir", env = "UI_DIR")]
@@ -241,6 +255,45 @@ pub struct Web {
         default_value = "mailto:security@example.com"
     )]
     pub security_contact: String,
+}
+
+/// Who may create secrets (reading never needs an account).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Who may create")]
+pub struct Creation {
+    /// `open` (anyone), `token` (an `Authorization: Bearer` API token from
+    /// CREATE_TOKENS / CREATE_TOKENS_FILE), `proxy` (an identity in IDENTITY_HEADER set by a
+    /// trusted authenticating proxy) or `closed` (this instance only reveals).
+    #[arg(long = "create-access", env = "CREATE_ACCESS", default_value = "open")]
+    pub mode: CreateMode,
+
+    /// SHA-256 hashes (hex) of the API tokens that may create, comma separated; `vanish
+    /// token` makes a token and its hash.
+    #[arg(long = "create-tokens", env = "CREATE_TOKENS", default_value = "", value_parser = TokenHashes::parse)]
+    pub tokens: TokenHashes,
+
+    /// A file of token hashes, one per line (`#` starts a comment), read at startup.
+    #[arg(long = "create-tokens-file", env = "CREATE_TOKENS_FILE", value_parser = TokenHashes::read)]
+    pub tokens_file: Option<TokenHashes>,
+
+    /// The header in which the authenticating proxy names the signed-in user (an e-mail
+    /// address); believed only from TRUSTED_PROXIES.
+    #[arg(long = "identity-header", env = "IDENTITY_HEADER", default_value = "x-forwarded-email", value_parser = parse::header_name)]
+    pub identity_header: axum::http::HeaderName,
+
+    /// E-mail domains whose users may create, comma separated; empty allows any identity
+    /// the proxy vouches for.
+    #[arg(long = "allowed-email-domains", env = "ALLOWED_EMAIL_DOMAINS", default_value = "", value_parser = Domains::parse)]
+    pub allowed_email_domains: Domains,
+}
+
+/// How `POST /api/secrets` is authorised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CreateMode {
+    Open,
+    Token,
+    Proxy,
+    Closed,
 }
 
 /// Circuit breakers, the decision cache and single-flight.
@@ -356,14 +409,53 @@ impl Config {
 
     /// Checks relations between settings that no single value parser can.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |variable, problem: &str| {
+            Err(ConfigError {
+                variable,
+                problem: problem.to_owned(),
+            })
+        };
         let s = &self.secrets;
         if !(s.ttl_min_ms..=s.ttl_max_ms).contains(&s.ttl_default_ms) {
-            return Err(ConfigError {
-                variable: "TTL_DEFAULT_MS",
-                problem: "must lie between TTL_MIN_MS and TTL_MAX_MS".into(),
-            });
+            return fail(
+                "TTL_DEFAULT_MS",
+                "must lie between TTL_MIN_MS and TTL_MAX_MS",
+            );
         }
-        Ok(())
+        match self.creation.mode {
+            CreateMode::Token if self.token_hashes().is_empty() => fail(
+                "CREATE_ACCESS",
+                "token needs at least one hash in CREATE_TOKENS or CREATE_TOKENS_FILE",
+            ),
+            CreateMode::Proxy if self.trusted_proxies().is_empty() => fail(
+                "CREATE_ACCESS",
+                "proxy needs TRUSTED_PROXIES: the identity header is believed only from them",
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    fn token_hashes(&self) -> Vec<TokenHash> {
+        let from_file = self.creation.tokens_file.iter().flat_map(|t| t.0.iter());
+        self.creation
+            .tokens
+            .0
+            .iter()
+            .chain(from_file)
+            .copied()
+            .collect()
+    }
+
+    /// Who may create secrets.
+    pub fn create_access(&self) -> CreateAccess {
+        match self.creation.mode {
+            CreateMode::Open => CreateAccess::Open,
+            CreateMode::Token => CreateAccess::Token(self.token_hashes()),
+            CreateMode::Proxy => CreateAccess::Proxy {
+                allowed_domains: self.creation.allowed_email_domains.0.clone(),
+            },
+            CreateMode::Closed => CreateAccess::Closed,
+        }
     }
 
     /// The create-request bounds.

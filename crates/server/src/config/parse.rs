@@ -9,6 +9,7 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 use ipnet::IpNet;
 use vanish_core::cors::Origin;
+use vanish_core::id::TokenHash;
 
 use crate::store::redis::RedisTarget;
 
@@ -50,6 +51,12 @@ pub fn public_url(text: &str) -> Result<Origin, String> {
     Origin::of_url(text).map_err(|e| e.to_string())
 }
 
+/// `SHARE_BASE_URL`: an `http(s)://` base URL, kept without a trailing `/`.
+pub fn share_base_url(text: &str) -> Result<String, String> {
+    public_url(text)?;
+    Ok(text.trim().trim_end_matches('/').to_owned())
+}
+
 /// Splits a comma-separated setting into its trimmed, non-empty entries.
 fn entries(text: &str) -> impl Iterator<Item = &str> {
     text.split(',').map(str::trim).filter(|e| !e.is_empty())
@@ -83,6 +90,68 @@ impl Origins {
             .map(|entry| Origin::parse(entry).map_err(|e| e.to_string()))
             .collect::<Result<_, _>>()
             .map(Self)
+    }
+}
+
+/// An HTTP header name, in lower case.
+pub fn header_name(text: &str) -> Result<axum::http::HeaderName, String> {
+    axum::http::HeaderName::from_bytes(text.trim().to_ascii_lowercase().as_bytes())
+        .map_err(|_| format!("{text:?} is not a header name"))
+}
+
+/// `ALLOWED_EMAIL_DOMAINS`: e-mail domains, comma separated, in lower case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Domains(pub Vec<String>);
+
+impl Domains {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        domains(text).map(Self)
+    }
+}
+
+fn domains(text: &str) -> Result<Vec<String>, String> {
+    entries(text)
+        .map(|d| {
+            let d = d.trim_start_matches('@').to_ascii_lowercase();
+            let ok = d.contains('.')
+                && d.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+            if ok {
+                Ok(d)
+            } else {
+                Err(format!("{d:?} is not a domain"))
+            }
+        })
+        .collect()
+}
+
+/// API token hashes: SHA-256 in hex, comma separated (`CREATE_TOKENS`) or one per line of
+/// a file (`CREATE_TOKENS_FILE`).
+#[derive(Debug, Clone, Default)]
+pub struct TokenHashes(pub Vec<TokenHash>);
+
+impl TokenHashes {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        entries(text)
+            .map(|hex| {
+                TokenHash::from_hex(hex).ok_or_else(|| {
+                    "an entry is not 64 hexadecimal digits (a SHA-256 hash)".to_owned()
+                })
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// Reads a file of hashes, one per line; blank lines and `#` comments are skipped.
+    pub fn read(path: &str) -> Result<Self, String> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {path:?}: {e}"))?;
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or_default().trim())
+            .filter(|l| !l.is_empty())
+            .collect();
+        Self::parse(&lines.join(","))
     }
 }
 

@@ -165,3 +165,41 @@ fn relations_between_settings_are_checked() -> Result<(), clap::Error> {
     assert!(error.starts_with("TTL_DEFAULT_MS"), "{error}");
     Ok(())
 }
+
+#[test]
+fn create_access_needs_what_its_mode_relies_on() -> Result<(), Box<dyn std::error::Error>> {
+    let no_tokens = parse(&["--create-access", "token", "--create-tokens", ""])?;
+    let error = no_tokens
+        .validate()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.starts_with("CREATE_ACCESS"), "{error}");
+    let no_proxies = parse(&["--create-access", "proxy", "--trusted-proxies", ""])?;
+    let error = no_proxies
+        .validate()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.starts_with("CREATE_ACCESS"), "{error}");
+
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("tokens");
+    let hash = TokenHash::of(b"vns_a").to_hex();
+    std::fs::write(&file, format!("# staff\n{hash}  # ann\n\n"))?;
+    let path = file.to_string_lossy().into_owned();
+    let from_file = parse(&["--create-access", "token", "--create-tokens-file", &path])?;
+    from_file.validate()?;
+    let access = from_file.create_access();
+    let bearer = |t| vanish_core::access::Credentials {
+        bearer: Some(t),
+        vouched_identity: None,
+    };
+    assert!(access.check(bearer("vns_a")).is_ok());
+    assert!(access.check(bearer("vns_b")).is_err());
+    let bad = parse(&["--create-tokens", "beef"])
+        .err()
+        .map(|e| e.to_string());
+    assert!(bad.unwrap_or_default().contains("CREATE_TOKENS"));
+    Ok(())
+}

@@ -27,6 +27,11 @@ use crate::config::ClientIpHeader;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
+/// Present on requests whose socket peer is a trusted proxy: only then may headers that
+/// proxy sets (the client's address, a signed-in identity) be believed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ViaTrustedProxy;
+
 /// How to tell who a request comes from.
 #[derive(Debug, Clone)]
 pub struct Resolver {
@@ -41,6 +46,9 @@ pub async fn layer(State(resolver): State<Resolver>, mut req: Request, next: Nex
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
     let ip = resolver.client_ip(peer, req.headers());
+    if resolver.is_trusted(canonical(peer)) {
+        req.extensions_mut().insert(ViaTrustedProxy);
+    }
     req.extensions_mut().insert(ClientIp(ip));
     req.extensions_mut().insert(ClientKey::of(ip));
     next.run(req).await

@@ -12,6 +12,7 @@ pub mod access_log;
 pub mod catch_panic;
 pub mod client_ip;
 pub mod cors;
+pub mod drain;
 pub mod rate_limit;
 pub mod request_id;
 pub mod request_limits;
@@ -28,6 +29,7 @@ pub struct Pipeline {
     pub client_ip: client_ip::Resolver,
     pub access_log: access_log::AccessLog,
     pub cors: cors::Cors,
+    pub drain: drain::Drain,
     pub request_limits: request_limits::Bounds,
     pub rate_limit: Arc<rate_limit::Gate>,
     pub timeout: timeout::Deadline,
@@ -37,8 +39,8 @@ impl Pipeline {
     /// `routes` wrapped in the pipeline. `.layer` calls read bottom-up: the last one is the
     /// outermost, so the order below is the request's path from the inside out:
     ///
-    /// request id → client ip → response time → access log → catch panic → security
-    /// headers → CORS → request limits → bans and rate limits → timeout → handler.
+    /// request id → drain → client ip → response time → access log → catch panic →
+    /// security headers → CORS → request limits → bans and rate limits → timeout → handler.
     pub fn wrap(&self, routes: Router) -> Router {
         routes
             .layer(from_fn_with_state(self.timeout, timeout::layer))
@@ -60,6 +62,8 @@ impl Pipeline {
             ))
             .layer(from_fn(timing::layer))
             .layer(from_fn_with_state(self.client_ip.clone(), client_ip::layer))
+            // Whatever answers early, the client still sending gets to read it.
+            .layer(from_fn_with_state(self.drain, drain::layer))
             // Outermost: every response, errors included, gets its id and its error body here.
             .layer(from_fn(request_id::layer))
     }

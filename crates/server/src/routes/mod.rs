@@ -12,7 +12,8 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 mod create;
-mod health;
+pub mod health;
+mod info;
 mod manage;
 mod meta;
 pub mod metrics;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(meta::router())
         .merge(manage::router())
         .merge(health::router())
+        .merge(info::router())
         .merge(security_txt::router())
         .merge(ui::router())
         .method_not_allowed_fallback(method_not_allowed)

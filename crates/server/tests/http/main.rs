@@ -5,13 +5,16 @@ mod faulty_store;
 
 mod bad_input;
 mod breaker;
+mod connections;
 mod cors_and_headers;
+mod create_access;
 mod expiry;
 mod lifecycle;
 mod metrics;
 mod passphrase;
 mod race;
 mod rate_limits;
+mod readiness;
 mod request_limits;
 mod single_flight;
 mod slowloris;

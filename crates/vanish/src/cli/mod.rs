@@ -15,8 +15,10 @@ pub mod burn;
 pub mod get;
 mod manage;
 mod output;
+mod save;
 pub mod send;
 pub mod status;
+pub mod token;
 
 use std::fs;
 use std::io::{self, IsTerminal as _, Write as _};

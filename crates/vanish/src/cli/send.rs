@@ -1,21 +1,28 @@
 //! `vanish send [FILE]`: encrypts stdin or FILE locally, uploads the ciphertext, prints the
 //! link on stdout and the manage token and receipt link on stderr (or all as JSON on stdout
-//! with `--json`).
+//! with `--json`). FILE goes as a file, its name sealed with it (payload format 2,
+//! `docs/envelope.md`); stdin goes as bytes alone unless `--name` names it.
 
 use std::fs;
 use std::io::{self, IsTerminal as _, Read as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use vanish_client::{Client, SendOptions, Sent, Server};
+use vanish_client::{Client, FileInfo, SendOptions, Sent, Server};
 use vanish_core::headers::rfc3339_utc;
 
 use super::{Failure, finish, prompt_passphrase, read_passphrase_file, write_stdout};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// File to send (text or binary); stdin when absent or `-`.
+    /// File to send (text or binary); stdin when absent or `-`. Its name is sealed with it.
     file: Option<PathBuf>,
+    /// Send as a file with this name (instead of FILE's own; also for stdin).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_name")]
+    name: Option<String>,
+    /// Send the bytes alone, without a file name (for readers older than file support).
+    #[arg(long)]
+    no_name: bool,
     /// How long the secret lives: `30s`, `10m`, `1h`, `7d`, or plain milliseconds. The
     /// server clamps it to its bounds (by default 5 minutes to 7 days; default 1 day).
     #[arg(long, value_parser = parse_ttl)]
@@ -51,10 +58,12 @@ fn send(args: Args) -> Result<(), Failure> {
     let server = Server::parse(&args.server)?;
     let passphrase = passphrase(&args)?;
     let plaintext = read_input(args.file.as_ref())?;
+    let file = file_info(&args)?;
     let options = SendOptions {
         ttl_ms: args.ttl,
         views: args.views,
         passphrase,
+        file,
     };
     let sent = Client::new().send(&server, &plaintext, &options)?;
     if args.json {
@@ -81,6 +90,28 @@ fn sent_json(sent: &Sent) -> serde_json::Value {
         "expiresAt": sent.expires_at,
         "maxViews": sent.max_views,
     })
+}
+
+/// What to seal as the file's name: `--name`, else FILE's own name; nothing for stdin or
+/// with `--no-name`.
+fn file_info(args: &Args) -> Result<Option<FileInfo>, Failure> {
+    if args.no_name {
+        return Ok(None);
+    }
+    if let Some(name) = &args.name {
+        let file = FileInfo::new(Some(name), None);
+        if file.name().is_none() {
+            return Err(Failure::usage(
+                "--name: nothing is left of that name once made safe",
+            ));
+        }
+        return Ok(Some(file));
+    }
+    let path = args.file.as_ref().filter(|path| path.as_os_str() != "-");
+    Ok(path.map(|path| {
+        let name = path.file_name().map(|name| name.to_string_lossy());
+        FileInfo::new(name.as_deref(), None)
+    }))
 }
 
 /// The passphrase from `--passphrase-file`, or asked twice on the terminal.
