@@ -308,10 +308,10 @@ fn burn(
 }
 
 /// Most rows one sweep step deletes from each table.
-pub(super) const SWEEP_ROWS: usize = 256;
+const SWEEP_ROWS: usize = 256;
 /// Most ciphertext bytes one sweep step deletes (at least one secret's, however large):
 /// freeing a ciphertext's pages costs in proportion to its size.
-pub(super) const SWEEP_BYTES: u64 = 4 << 20;
+const SWEEP_BYTES: u64 = 4 << 20;
 
 /// Material past its expiry, oldest first, from the index alone.
 const EXPIRED_MATERIAL: &str =
