@@ -41,8 +41,9 @@ export function wireAttachment({ limitChars, card, changed }) {
     clearAttachment();
     input.focus();
   });
+  // While the form is disabled (no one may create yet), a drop is caught but taken by nobody.
   card.addEventListener('dragover', (event) => {
-    if (!hasFiles(event)) return;
+    if (!hasFiles(event) || input.matches(':disabled')) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = 'copy';
     $('file-zone').classList.add('is-dragging');
@@ -51,7 +52,7 @@ export function wireAttachment({ limitChars, card, changed }) {
     if (!card.contains(event.relatedTarget)) $('file-zone').classList.remove('is-dragging');
   });
   card.addEventListener('drop', (event) => {
-    if (!hasFiles(event)) return;
+    if (!hasFiles(event) || input.matches(':disabled')) return;
     event.preventDefault();
     $('file-zone').classList.remove('is-dragging');
     choose([...event.dataTransfer.files]);

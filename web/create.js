@@ -6,9 +6,13 @@
 //   (location.replace keeps the fragment in the browser and out of history).
 // - `/?manage={id}#{manageToken}`, the receipt link: status and early burn (receipt.js).
 //
+// Whether this visitor may create, and the limits the form offers, come from the server
+// before the form is shown (access.js).
+//
 // The plaintext, the link key and the passphrase never leave this page except
 // as ciphertext and the passphrase verifier (see envelope.js).
 
+import { createRefused, creatorToken, limits, loadAccess, shareBaseUrl, wireAccess } from './access.js';
 import { attachment, clearAttachment, fileLimitBytes, readAttachment, wireAttachment } from './attach.js';
 import { seal } from './envelope.js';
 import { describeTime, formatDuration, onLanguageChange, setText, startI18n, t } from './i18n.js';
@@ -16,16 +20,17 @@ import { drawQr } from './qr.js';
 import { refreshStatus, showReceipt, wireReceipt } from './receipt.js';
 import { ApiError, announce, appUrl, bindCopyButton, errorMessage, isValidId, showView, upload } from './ui.js';
 
-/** The server's default ENCRYPTED_MAX_CHARS (docs/operations.md); a smaller one answers 413. */
-const ENCRYPTED_MAX_CHARS = 1400000;
-const MAX_VIEWS = 100;
+/** The expiry choices offered when the server's bounds allow them (and its default). */
+const TTL_CHOICES = [300_000, 3_600_000, 86_400_000, 604_800_000];
 
 const $ = (id) => document.getElementById(id);
 const createView = $('create-view');
 const resultView = $('result-view');
 const manageView = $('manage-view');
 const problemView = $('problem-view');
-const allViews = [createView, resultView, manageView, problemView];
+const closedView = $('closed-view');
+const signinView = $('signin-view');
+const allViews = [createView, resultView, manageView, problemView, closedView, signinView];
 
 async function start() {
   // A receipt or old-style link opened in this tab after its fragment was removed from
@@ -35,9 +40,10 @@ async function start() {
   const params = new URLSearchParams(location.search);
   if (params.has('id')) return openLegacyLink(params.get('id'));
   if (params.has('manage')) return openReceiptLink(params.get('manage'));
+  const view = await loadAccess();
   wireCreateForm();
   wireReceipt();
-  showView(allViews, createView, { focus: false });
+  showView(allViews, { create: createView, closed: closedView, signin: signinView }[view], { focus: false });
   return undefined;
 }
 
@@ -66,10 +72,12 @@ function showProblem(key) {
 // ---- Create -------------------------------------------------------------------
 
 function wireCreateForm() {
-  renderTtlOptions();
+  fillTtlOptions();
   onLanguageChange(renderTtlOptions);
+  $('views').max = String(limits().maxViews);
+  wireAccess({ enable: (allowed) => { $('create-fields').disabled = !allowed; } });
   wireAttachment({
-    limitChars: ENCRYPTED_MAX_CHARS,
+    limitChars: limits().encryptedMaxChars,
     card: createView,
     // A file replaces the text: the text box goes away while one is attached.
     changed: (chosen) => { $('secret').closest('.field').hidden = Boolean(chosen); },
@@ -93,6 +101,27 @@ function wireCreateForm() {
   });
   $('qr-toggle').addEventListener('click', toggleQr);
   bindCopyButton($('share-copy'), $('share-link'), () => $('share-link').value);
+}
+
+/**
+ * The expiry choices within the server's bounds: the usual ones, its default (selected)
+ * and its maximum, so a server allowing 30 days offers them and one capped at 2 days
+ * offers no 7.
+ */
+function fillTtlOptions() {
+  const { ttlMinMs, ttlDefaultMs, ttlMaxMs } = limits();
+  const choices = [...new Set([...TTL_CHOICES, ttlDefaultMs, ttlMaxMs])]
+    .filter((ms) => ms >= ttlMinMs && ms <= ttlMaxMs)
+    .sort((a, b) => a - b);
+  $('ttl').replaceChildren(...choices.map((ms) => {
+    const option = document.createElement('option');
+    option.value = String(ms);
+    // defaultSelected, so the form's reset after creating comes back to it.
+    option.defaultSelected = ms === ttlDefaultMs;
+    option.selected = option.defaultSelected;
+    return option;
+  }));
+  renderTtlOptions();
 }
 
 /** The expiry choices, worded by Intl in the page's language ("5 minutes", "7 Tage"). */
@@ -121,8 +150,9 @@ function readForm() {
     return null;
   }
   const maxViews = Number(viewsField.value);
-  if (!Number.isInteger(maxViews) || maxViews < 1 || maxViews > MAX_VIEWS) {
-    setError('views-error', 'create.error.views', { max: MAX_VIEWS }, viewsField);
+  const allowed = limits().maxViews;
+  if (!Number.isInteger(maxViews) || maxViews < 1 || maxViews > allowed) {
+    setError('views-error', 'create.error.views', { max: allowed }, viewsField);
     viewsField.focus();
     return null;
   }
@@ -142,15 +172,17 @@ async function createSecret() {
     }
     showProgress(form.passphrase ? 'progress.encryptingPassphrase' : 'progress.encrypting');
     const sealed = await seal(plaintext, { passphrase: form.passphrase });
-    if (sealed.encrypted.length > ENCRYPTED_MAX_CHARS) throw new ApiError(413, 'SECRET_TOO_LARGE');
+    if (sealed.encrypted.length > limits().encryptedMaxChars) throw new ApiError(413, 'SECRET_TOO_LARGE');
     const body = { encrypted: sealed.encrypted, iv: sealed.iv, ttl: form.ttl, maxViews: form.maxViews };
     if (sealed.passphraseVerifier) body.passphraseVerifier = sealed.passphraseVerifier;
     showProgress('progress.uploading', 0);
-    const created = await upload('api/secrets', body, (sent, total) => showProgress('progress.uploading', sent / total));
+    const progress = (sent, total) => showProgress('progress.uploading', sent / total);
+    const created = await upload('api/secrets', body, progress, { token: creatorToken() });
     showResult(created, sealed.key, Boolean(form.passphrase));
   } catch (err) {
     const { key, params } = errorMessage(err, { limitBytes: fileLimitBytes() });
     setError('create-error', key, params);
+    createRefused(err.code);
   } finally {
     $('progress').hidden = true;
     button.disabled = false;
@@ -179,7 +211,9 @@ function showResult(created, key, hasPassphrase) {
   $('create-form').reset();
   clearAttachment();
   renderTtlOptions();
-  $('share-link').value = `${appUrl(`s/${created.id}`)}#${key}`;
+  // A split deployment's links point at its public instance (SHARE_BASE_URL).
+  const page = shareBaseUrl() ? `${shareBaseUrl()}/s/${created.id}` : appUrl(`s/${created.id}`);
+  $('share-link').value = `${page}#${key}`;
   setText($('result-summary'), 'result.summary', {
     views: () => t('common.views', { count: created.maxViews }),
     when: (lang) => describeTime(created.expiresAt, lang),

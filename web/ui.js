@@ -32,12 +32,14 @@ export class ApiError extends Error {
 }
 
 /**
- * Calls the vanish API. `body` (an object) makes it a JSON POST.
+ * Calls the vanish API. `body` (an object) makes it a JSON POST; `token` (an API token,
+ * docs/api.md "Who may create") is sent as `Authorization: Bearer`.
  * Resolves to the parsed JSON (or null for 204); rejects with ApiError.
  */
-export async function api(path, body) {
+export async function api(path, body, { token } = {}) {
   // `path` is relative to the base (no leading slash): 'api/secrets/…'.
   const init = { method: 'GET', headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' };
+  if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.method = 'POST';
     init.headers['Content-Type'] = 'application/json';
@@ -60,15 +62,17 @@ export async function api(path, body) {
 }
 
 /**
- * POSTs `body` as JSON like `api`, calling `onProgress(sent, total)` as the request
- * body goes out (fetch cannot report upload progress; XMLHttpRequest can).
+ * POSTs `body` as JSON like `api` (with `token` likewise), calling `onProgress(sent,
+ * total)` as the request body goes out (fetch cannot report upload progress;
+ * XMLHttpRequest can).
  */
-export function upload(path, body, onProgress) {
+export function upload(path, body, onProgress, { token } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', appUrl(path));
     xhr.setRequestHeader('Content-Type', 'application/json');
     xhr.setRequestHeader('Accept', 'application/json');
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable) onProgress(event.loaded, event.total);
     });
@@ -128,6 +132,10 @@ export function errorMessage(err, { limitBytes } = {}) {
       return { key: 'error.tooLarge', params: { limit: (lang) => formatBytes(limitBytes || 1024 * 1024, lang) } };
     case 'NOT_FOUND': return { key: 'error.notFound', params: {} };
     case 'FORBIDDEN': return { key: 'error.forbidden', params: {} };
+    // Who may create (docs/api.md): only a create can meet these.
+    case 'AUTH_REQUIRED': return { key: 'error.authRequired', params: {} };
+    case 'CREATOR_NOT_ALLOWED': return { key: 'error.creatorNotAllowed', params: {} };
+    case 'READ_ONLY': return { key: 'error.readOnly', params: {} };
     default: return { key: 'error.generic', params: {} };
   }
 }

@@ -54,14 +54,14 @@ test('no language is English in disguise: nine strings in ten differ from en.jso
 });
 
 test('every key the pages and scripts use exists, and every key is used', () => {
-  const sources = ['index.html', 'reveal.html', 'create.js', 'reveal.js', 'receipt.js', 'attach.js', 'ui.js', 'i18n.js']
+  const sources = ['index.html', 'reveal.html', 'create.js', 'reveal.js', 'receipt.js', 'attach.js', 'access.js', 'ui.js', 'i18n.js']
     .map((file) => readFileSync(`${web}${file}`, 'utf8')).join('\n');
   const keyPattern = /^[a-z]+(\.[A-Za-z]+)+$/;
   const quoted = [...sources.matchAll(/['"`]([a-z]+(?:\.[A-Za-z]+)+)['"`]/g)].map((m) => m[1])
     .filter((k) => keyPattern.test(k) && !/\.(js|json|html|css|svg|zip|bin|txt)$/.test(k));
   const known = new Set(Object.keys(english));
   const used = new Set(quoted.filter((k) => known.has(k)));
-  const unknown = quoted.filter((k) => !known.has(k) && /^(common|time|create|progress|result|manage|status|problem|reveal|secret|gone|badlink|error|copy)\./.test(k));
+  const unknown = quoted.filter((k) => !known.has(k) && /^(common|time|create|access|progress|result|manage|status|problem|reveal|secret|gone|badlink|error|copy)\./.test(k));
   assert.deepEqual([...new Set(unknown)], [], 'keys used but missing from en.json');
   assert.deepEqual(Object.keys(english).filter((k) => !used.has(k)), [], 'keys in en.json that nothing uses');
 });

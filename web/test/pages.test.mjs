@@ -1,8 +1,9 @@
 // Every page state in every language, in Chromium: the create form (empty, with errors,
 // with a file), the link with its QR code and the receipt (pending, opened, burn
 // confirmation, destroyed, on its own), the reveal page before and after (text, file,
-// wrong passphrase), and the error pages (gone, incomplete link, bad receipt link,
-// outage, rate limit, undecryptable). In each state:
+// wrong passphrase), the error pages (gone, incomplete link, bad receipt link,
+// outage, rate limit, undecryptable), and who may create (an API token needed, refused,
+// accepted, refused on submit; sign in; a read-only instance). In each state:
 //
 // - axe-core finds zero accessibility violations (light theme; English also dark);
 // - no untranslated key, no `{placeholder}` and, outside English, no English sentence
@@ -12,7 +13,7 @@
 // at the end. Run: web/test/run.sh, or `node --test web/test/pages.test.mjs` after
 // `npm ci` in web/test.
 
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { LANGUAGES } from '../i18n.js';
 import { maxFileBytes } from '../payload.js';
 import {
-  assertCleanConsole, browserSuite, createViaApi, openPage, requireAll,
+  assertCleanConsole, browserSuite, createViaApi, makeToken, openPage, requireAll, startServer,
 } from './support.mjs';
 
 const require = createRequire(import.meta.url);
@@ -107,6 +108,20 @@ browserSuite('every page state in every language', ({ server, browser }) => {
     test('axe-core is installed', { skip: !requireAll && 'run npm ci in web/test' }, () => assert.fail('axe-core is missing'));
     return;
   }
+
+  // One server per way of limiting who may create (docs/api.md, "Who may create").
+  const modes = {};
+  let apiToken = '';
+  before(async () => {
+    const { token, hash } = makeToken();
+    apiToken = token;
+    modes.token = await startServer({ CREATE_ACCESS: 'token', CREATE_TOKENS: hash });
+    modes.proxy = await startServer({ CREATE_ACCESS: 'proxy', TRUSTED_PROXIES: '127.0.0.1/32' });
+    modes.closed = await startServer({ CREATE_ACCESS: 'closed' });
+  });
+  after(async () => {
+    for (const running of Object.values(modes)) await running.stop();
+  });
 
   const walks = [...Object.keys(LANGUAGES).map((lang) => [lang, 'light']), ['en', 'dark']];
   for (const [lang, colorScheme] of walks) {
@@ -235,6 +250,40 @@ browserSuite('every page state in every language', ({ server, browser }) => {
         await page.locator('#error-view').waitFor();
         await check(page, 'undecryptable');
         assertCleanConsole(log, { allowStatuses: [404, 429, 503] });
+        await context.close();
+      });
+
+      test('who may create: an API token asked, refused, accepted, refused on submit; sign in; read-only', async () => {
+        const { context, page, log } = await open();
+        await page.goto(`${modes.token.base}/`);
+        await page.locator('#token-form').waitFor();
+        await check(page, 'token needed');
+        await page.fill('#token', 'vns_not_a_token_of_this_server');
+        await page.click('#token-button');
+        await page.locator('#token-error').waitFor();
+        await check(page, 'token refused');
+        await page.fill('#token', apiToken);
+        await page.click('#token-button');
+        await page.locator('#token-ready').waitFor();
+        await check(page, 'token accepted');
+        await page.route('**/api/secrets', (route) => route.fulfill({
+          status: 401, headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer' },
+          body: JSON.stringify({ error: 'AUTH_REQUIRED', message: 'simulated', requestId: 'test' }),
+        }));
+        await page.fill('#secret', 'refused');
+        await page.click('#create-button');
+        await page.locator('#create-error').waitFor();
+        await page.locator('#token-form').waitFor();
+        await check(page, 'token refused on submit');
+        await page.unroute('**/api/secrets');
+
+        await page.goto(`${modes.proxy.base}/`);
+        await page.locator('#signin-view').waitFor();
+        await check(page, 'sign in to create');
+        await page.goto(`${modes.closed.base}/`);
+        await page.locator('#closed-view').waitFor();
+        await check(page, 'read-only instance');
+        assertCleanConsole(log, { allowStatuses: [401] });
         await context.close();
       });
     });

@@ -54,7 +54,7 @@ else
   else
     npm install --no-audit --no-fund --loglevel=error
   fi
-  files+=(browser.test.mjs files.test.mjs qr.test.mjs pages.test.mjs)
+  files+=(browser.test.mjs files.test.mjs qr.test.mjs access.test.mjs pages.test.mjs)
 fi
 
 node --test --test-concurrency=1 "${files[@]}"

@@ -61,11 +61,13 @@ export async function freePort() {
 /**
  * Starts `vanish serve` and resolves once /healthz answers. The server sees only the
  * variables set here (a developer's REDIS_URL or RATE_LIMIT_* must not change what the
- * tests run against), plus PATH.
+ * tests run against), plus PATH. `port` and `dataDir` may be given (two servers in turn
+ * on one store); a data dir given is the caller's to remove, one made here is removed
+ * by `stop`.
  */
-export async function startServer(extraEnv = {}) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'vanish-web-test-'));
+export async function startServer(extraEnv = {}, { port: givenPort, dataDir: givenDir } = {}) {
+  const port = givenPort || await freePort();
+  const dataDir = givenDir || mkdtempSync(join(tmpdir(), 'vanish-web-test-'));
   const output = [];
   const child = spawn(binary, ['serve'], {
     env: {
@@ -104,7 +106,7 @@ export async function startServer(extraEnv = {}) {
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!givenDir) rmSync(dataDir, { recursive: true, force: true });
   };
   return { base, stop, output };
 }
@@ -113,8 +115,8 @@ export async function startServer(extraEnv = {}) {
  * A fresh browser context and page that records every request (URL, headers,
  * body), console error/warning, page error and CSP violation.
  */
-export async function openPage(browser, { viewport = DESKTOP, locale, colorScheme } = {}) {
-  const context = await browser.newContext({ viewport, locale, colorScheme });
+export async function openPage(browser, { viewport = DESKTOP, locale, colorScheme, extraHTTPHeaders } = {}) {
+  const context = await browser.newContext({ viewport, locale, colorScheme, extraHTTPHeaders });
   const page = await context.newPage();
   const log = { requests: [], console: [], pageErrors: [], csp: [] };
   page.on('request', (request) => {
@@ -195,6 +197,15 @@ export async function screenshot(page, name) {
   if (!screenshotDir) return;
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** A new API token and its SHA-256, from `vanish token --json` (docs/operations.md). */
+export function makeToken() {
+  const result = spawnSync(binary, ['token', '--json'], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(result.status, 0, result.stderr);
+  const { token, hash } = JSON.parse(result.stdout);
+  assert.match(hash, /^[0-9a-f]{64}$/);
+  return { token, hash };
 }
 
 export function cliHasSend() {

@@ -22,6 +22,7 @@ use vanish_core::id::SecretId;
 use vanish_core::payload::{FileInfo, Payload};
 use vanish_core::validate::IV_BYTES;
 
+use crate::api_token::ApiToken;
 use crate::error::Error;
 use crate::escape;
 use crate::receipt::SecretAddress;
@@ -64,6 +65,9 @@ pub struct SendOptions {
     /// Sends the bytes as a file (payload format 2) with this name and media type, which
     /// are sealed with it; `None` sends the bytes alone (format 1).
     pub file: Option<FileInfo>,
+    /// For servers that require one to create (`CREATE_ACCESS=token`): sent as
+    /// `Authorization: Bearer`, with the create request only.
+    pub api_token: Option<ApiToken>,
 }
 
 impl fmt::Debug for SendOptions {
@@ -73,6 +77,7 @@ impl fmt::Debug for SendOptions {
             .field("views", &self.views)
             .field("has_passphrase", &self.passphrase.is_some())
             .field("is_file", &self.file.is_some())
+            .field("has_api_token", &self.api_token.is_some())
             .finish()
     }
 }
@@ -205,7 +210,8 @@ impl Client {
             passphrase_verifier: keys.verifier().map(Verifier::encode),
         };
         let url = format!("{}/api/secrets", server.as_str());
-        let created: CreateResponse = parse(&self.post(&url, &request)?)?;
+        let created: CreateResponse =
+            parse(&self.post_as(&url, &request, options.api_token.as_ref())?)?;
         let id = SecretId::parse(&created.id)
             .ok_or_else(|| Error::InvalidResponse("the server sent an invalid id".into()))?;
         // The token is printed and put into the receipt link: it must be what a token is.
@@ -282,13 +288,26 @@ impl Client {
 
     /// POSTs `body` as JSON and returns the success body.
     fn post(&self, url: &str, body: &impl Serialize) -> Result<Vec<u8>, Error> {
+        self.post_as(url, body, None)
+    }
+
+    /// Like [`Client::post`], presenting `token` as `Authorization: Bearer` when given.
+    /// Redirects are never followed (see [`Client::new`]), so the token goes to `url` only.
+    fn post_as(
+        &self,
+        url: &str,
+        body: &impl Serialize,
+        token: Option<&ApiToken>,
+    ) -> Result<Vec<u8>, Error> {
         let json = serde_json::to_vec(body).expect("request types always serialize");
-        let response = self
+        let mut request = self
             .agent
             .post(url)
-            .header("Content-Type", "application/json")
-            .send(&json[..])?;
-        finish(response)
+            .header("Content-Type", "application/json");
+        if let Some(token) = token {
+            request = request.header("Authorization", token.authorization());
+        }
+        finish(request.send(&json[..])?)
     }
 }
 
@@ -380,6 +399,7 @@ mod tests {
     fn debug_output_hides_the_passphrase_and_plaintext() {
         let options = SendOptions {
             passphrase: Some("hunter2".into()),
+            api_token: ApiToken::parse("vns_api_secret"),
             ..SendOptions::default()
         };
         let revealed = Revealed {
@@ -389,7 +409,10 @@ mod tests {
         };
         let shown = format!("{options:?} {revealed:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains("top secret") && !shown.contains("diary"),
+            !shown.contains("hunter2")
+                && !shown.contains("top secret")
+                && !shown.contains("diary")
+                && !shown.contains("api_secret"),
             "{shown}"
         );
     }
