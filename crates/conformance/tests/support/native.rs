@@ -42,7 +42,7 @@ impl Native {
         config.validate()?;
         let runtime = Runtime::new()?;
         let server = runtime.block_on(async {
-            let deps = app::open_deps(&config, Arc::new(SystemClock))?;
+            let deps = app::open_deps(&config, Arc::new(SystemClock)).await?;
             anyhow::Ok(Server::start(&config, deps).await?)
         })?;
         Ok(Self {

@@ -16,14 +16,15 @@ async fn receipts_hold_no_secret_material_on_disk() -> Result {
         .await;
     app.reveal_get(&created.id).await;
     let db = rusqlite::Connection::open(app.dir.path().join("vanish.db"))?;
-    let (encrypted, iv): (Option<String>, Option<String>) = db.query_row(
-        "SELECT encrypted, iv FROM secrets WHERE id = ?1",
-        [&created.id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    assert_eq!((encrypted, iv), (None, None));
+    let count = |sql: &str| db.query_row(sql, [&created.id], |r| r.get::<_, i64>(0));
+    assert_eq!(count("SELECT count(*) FROM receipts WHERE id = ?1")?, 1);
+    assert_eq!(
+        count("SELECT count(*) FROM material WHERE id = ?1")?,
+        0,
+        "the ciphertext's row is gone with the last view"
+    );
     let token_stored: i64 = db.query_row(
-        "SELECT count(*) FROM secrets WHERE CAST(manage_hash AS TEXT) = ?1",
+        "SELECT count(*) FROM receipts WHERE CAST(manage_hash AS TEXT) = ?1",
         [&created.manage_token],
         |r| r.get(0),
     )?;
