@@ -121,11 +121,11 @@ fn commands(
             Ok(n) => n,
         };
         let chunk = &buf[..n];
-        if let Some((marker, loss)) = &*shared.armed.lock().expect("lock") {
-            if chunk.windows(marker.len()).any(|w| w == marker.as_slice()) {
-                // Set before forwarding, so the reply cannot overtake the flag.
-                *pending.lock().expect("lock") = Some(*loss);
-            }
+        if let Some((marker, loss)) = &*shared.armed.lock().expect("lock")
+            && chunk.windows(marker.len()).any(|w| w == marker.as_slice())
+        {
+            // Set before forwarding, so the reply cannot overtake the flag.
+            *pending.lock().expect("lock") = Some(*loss);
         }
         if to.write_all(chunk).is_err() {
             break;
