@@ -3,12 +3,15 @@
 //! client far over its limit costs about one limit-store call per TTL. Allowed attempts
 //! are never answered from the cache, since each must be counted before it is allowed.
 //! Attempts a cached denial answered are handed to the next call that reaches the store
-//! (while the denial's window is still open), so every attempt counts and a client over
-//! its limit is banned at most one TTL late. A cached entry also ends when the window or
-//! ban it describes ends, so a new window or a ban's end takes effect exactly.
+//! (while the denial's window is still open), and the attempt that would reach the ban
+//! threshold by the cache's count is never answered from the cache ([`may_answer`]): it
+//! goes to the store with every attempt the cache answered, so the ban lands on time. A
+//! cached entry also ends when the window or ban it describes ends, so a new window or a
+//! ban's end takes effect exactly.
 //!
-//! The Worker keeps one of these per isolate. (The native server keeps the same rules in
-//! a concurrent cache, `crates/server/src/ratelimit/limiter.rs`.)
+//! The Worker keeps one of these per isolate. The native server applies the same rules
+//! ([`may_answer`], [`decision_end`]) in a concurrent cache with a periodic flush
+//! (`crates/server/src/ratelimit/limiter.rs`).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -19,6 +22,8 @@ use crate::ratelimit::{Action, Decision};
 #[derive(Debug, Clone, Copy)]
 struct CachedDenial {
     decision: Decision,
+    /// The window's count the store last reported.
+    count_at_store: u64,
     valid_until_ms: u64,
     unrecorded: u64,
 }
@@ -49,13 +54,22 @@ impl<K: Hash + Eq + Clone> DecisionCache<K> {
         }
     }
 
-    /// A cached denial of `action` for `client` that still applies at `now_ms`; the
-    /// attempt it answers is counted for the next store call.
-    pub fn denial(&mut self, client: &K, action: Action, now_ms: u64) -> Option<Decision> {
+    /// A cached denial of `action` for `client` that still applies at `now_ms` and may
+    /// answer this attempt (it does not reach `ban_threshold`); the attempt it answers is
+    /// counted for the next store call.
+    pub fn denial(
+        &mut self,
+        client: &K,
+        action: Action,
+        ban_threshold: u64,
+        now_ms: u64,
+    ) -> Option<Decision> {
         let key = (client.clone(), action);
         let cached = self.denials.get_mut(&key)?;
-        if now_ms < cached.valid_until_ms && now_ms < decision_end(cached.decision) {
-            cached.unrecorded += 1;
+        let valid = now_ms < cached.valid_until_ms && now_ms < decision_end(cached.decision);
+        let seen = cached.unrecorded + 1;
+        if valid && may_answer(cached.decision, cached.count_at_store, seen, ban_threshold) {
+            cached.unrecorded = seen;
             return Some(cached.decision);
         }
         None
@@ -70,8 +84,16 @@ impl<K: Hash + Eq + Clone> DecisionCache<K> {
             .map_or(0, |c| c.unrecorded)
     }
 
-    /// Remembers the store's decision: denials for `ttl_ms`, and a ban as a ban lookup too.
-    pub fn remember(&mut self, client: &K, action: Action, decision: Decision, now_ms: u64) {
+    /// Remembers the store's decision, made when the window's count was `count_at_store`:
+    /// denials for `ttl_ms`, and a ban as a ban lookup too.
+    pub fn remember(
+        &mut self,
+        client: &K,
+        action: Action,
+        decision: Decision,
+        count_at_store: u64,
+        now_ms: u64,
+    ) {
         if let Decision::Ban { until } = decision {
             self.remember_ban(client, Some(until), now_ms);
         }
@@ -80,6 +102,7 @@ impl<K: Hash + Eq + Clone> DecisionCache<K> {
         }
         let denial = CachedDenial {
             decision,
+            count_at_store,
             valid_until_ms: now_ms + self.ttl_ms,
             unrecorded: 0,
         };
@@ -124,6 +147,14 @@ impl<K: Hash + Eq + Clone> DecisionCache<K> {
     }
 }
 
+/// Whether a cached denial may answer one more attempt, the `seen`-th it would have
+/// answered since the store reported `count_at_store`: a ban always; a limit only while
+/// that attempt stays below the ban threshold. The attempt that reaches it must go to the
+/// store, with every attempt the cache answered, so the ban lands on time.
+pub fn may_answer(decision: Decision, count_at_store: u64, seen: u64, ban_threshold: u64) -> bool {
+    matches!(decision, Decision::Ban { .. }) || count_at_store.saturating_add(seen) < ban_threshold
+}
+
 /// When a decision stops applying: the window's end, or the ban's.
 pub fn decision_end(decision: Decision) -> u64 {
     match decision {
@@ -166,15 +197,39 @@ mod tests {
         limit: 3,
         reset_at: 10_000,
     };
+    /// A ban threshold far away, for the tests that are not about it.
+    const T: u64 = 1_000;
+
+    #[test]
+    fn the_attempt_reaching_the_ban_threshold_goes_to_the_store() {
+        let mut cache = DecisionCache::new(1_000, 10);
+        // The store counted 4 of a threshold of 7: the cache answers attempts 5 and 6.
+        cache.remember(&"a", Action::Create, LIMITED, 4, 0);
+        assert_eq!(cache.denial(&"a", Action::Create, 7, 1), Some(LIMITED));
+        assert_eq!(cache.denial(&"a", Action::Create, 7, 2), Some(LIMITED));
+        assert_eq!(
+            cache.denial(&"a", Action::Create, 7, 3),
+            None,
+            "the 7th goes to the store"
+        );
+        assert_eq!(cache.take_unrecorded(&"a", Action::Create, 3), 2);
+        let ban = Decision::Ban { until: 900 };
+        cache.remember(&"a", Action::Create, ban, 7, 3);
+        assert_eq!(
+            cache.denial(&"a", Action::Create, 7, 4),
+            Some(ban),
+            "a ban always answers"
+        );
+    }
 
     #[test]
     fn a_denial_answers_until_the_ttl_ends_and_hands_over_its_attempts() {
         let mut cache = DecisionCache::new(1_000, 10);
-        cache.remember(&"a", Action::Create, LIMITED, 0);
-        assert_eq!(cache.denial(&"a", Action::Create, 10), Some(LIMITED));
-        assert_eq!(cache.denial(&"a", Action::Create, 999), Some(LIMITED));
-        assert_eq!(cache.denial(&"a", Action::Read, 10), None, "per action");
-        assert_eq!(cache.denial(&"a", Action::Create, 1_000), None);
+        cache.remember(&"a", Action::Create, LIMITED, 4, 0);
+        assert_eq!(cache.denial(&"a", Action::Create, T, 10), Some(LIMITED));
+        assert_eq!(cache.denial(&"a", Action::Create, T, 999), Some(LIMITED));
+        assert_eq!(cache.denial(&"a", Action::Read, T, 10), None, "per action");
+        assert_eq!(cache.denial(&"a", Action::Create, T, 1_000), None);
         assert_eq!(cache.take_unrecorded(&"a", Action::Create, 1_000), 2);
         assert_eq!(cache.take_unrecorded(&"a", Action::Create, 1_000), 0);
     }
@@ -187,11 +242,11 @@ mod tests {
             remaining: 1,
             reset_at: 10_000,
         };
-        cache.remember(&"a", Action::Create, allow, 0);
+        cache.remember(&"a", Action::Create, allow, 2, 0);
         assert!(cache.is_empty());
-        cache.remember(&"a", Action::Create, LIMITED, 9_000);
-        assert_eq!(cache.denial(&"a", Action::Create, 9_999), Some(LIMITED));
-        assert_eq!(cache.denial(&"a", Action::Create, 10_000), None);
+        cache.remember(&"a", Action::Create, LIMITED, 4, 9_000);
+        assert_eq!(cache.denial(&"a", Action::Create, T, 9_999), Some(LIMITED));
+        assert_eq!(cache.denial(&"a", Action::Create, T, 10_000), None);
         assert_eq!(
             cache.take_unrecorded(&"a", Action::Create, 10_000),
             0,
@@ -203,7 +258,7 @@ mod tests {
     fn bans_are_remembered_as_ban_lookups() {
         let mut cache = DecisionCache::new(1_000, 10);
         assert_eq!(cache.ban(&"a", 0), None);
-        cache.remember(&"a", Action::Read, Decision::Ban { until: 500 }, 0);
+        cache.remember(&"a", Action::Read, Decision::Ban { until: 500 }, 9, 0);
         assert_eq!(cache.ban(&"a", 10), Some(Some(500)));
         assert_eq!(cache.ban(&"a", 500), Some(None), "the ban ends on time");
         assert_eq!(cache.ban(&"a", 1_000), None);
@@ -215,7 +270,7 @@ mod tests {
     fn the_cache_stays_bounded() {
         let mut cache = DecisionCache::new(1_000, 100);
         for n in 0..10_000u64 {
-            cache.remember(&n, Action::Read, LIMITED, n % 500);
+            cache.remember(&n, Action::Read, LIMITED, 4, n % 500);
             cache.remember_ban(&n, None, n % 500);
         }
         assert!(cache.len() <= 200, "{} entries", cache.len());

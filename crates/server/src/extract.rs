@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use vanish_core::error::ErrorCode;
 use vanish_core::id::SecretId;
+use vanish_core::request::is_json_media_type;
 
 use crate::error::ApiError;
 use crate::state::BodyLimit;
@@ -62,24 +63,5 @@ where
             return Err(ApiError::new(ErrorCode::UnsupportedMediaType));
         }
         Ok(JsonBody(bytes))
-    }
-}
-
-/// `application/json`, optionally with parameters (`; charset=utf-8`), any letter case.
-fn is_json_media_type(value: &str) -> bool {
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    essence.eq_ignore_ascii_case("application/json")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_json_media_type;
-
-    #[test]
-    fn json_media_type_allows_parameters_only() {
-        assert!(is_json_media_type("application/json"));
-        assert!(is_json_media_type("Application/JSON; charset=utf-8"));
-        assert!(!is_json_media_type("text/plain"));
-        assert!(!is_json_media_type("application/jsonx"));
     }
 }

@@ -189,7 +189,8 @@ async fn a_killed_redis_fails_fast_and_a_restarted_one_serves_again_with_its_dat
     // breaker again); the data came back from the append-only file, and the scripts (lost
     // with the restart) are loaded again transparently.
     let first = store.take(&record(1).id, None, T0).await;
-    let Take::Revealed(r) = first.expect("first call after the restart succeeds") else {
+    let Take::Revealed { material: r, .. } = first.expect("first call after the restart succeeds")
+    else {
         panic!("acknowledged secret survives a Redis restart")
     };
     assert_eq!(r.encrypted, "ciphertext1");
@@ -442,7 +443,9 @@ async fn behind_sentinel_the_store_follows_a_failover() {
         .put(record(2))
         .await
         .expect("writes go to the new primary");
-    let Take::Revealed(r) = store.take(&record(1).id, None, T0).await.expect("take") else {
+    let Take::Revealed { material: r, .. } =
+        store.take(&record(1).id, None, T0).await.expect("take")
+    else {
         panic!("revealable after failover")
     };
     assert_eq!(r.encrypted, "ciphertext1");
@@ -529,11 +532,15 @@ async fn lost_replies_neither_repeat_nor_hide_a_write(
     proxy.lose_reply_to(id.as_str(), loss);
     let taken = store.take(&id, None, T0).await.expect("take");
     assert_eq!(proxy.lost(), 2, "the take's reply was lost");
-    let Take::Revealed(revealed) = taken else {
-        panic!("the view whose reply was lost is handed out: {taken:?}")
+    let Take::Revealed {
+        material,
+        views_left,
+    } = taken
+    else {
+        panic!("the view whose reply was lost is handed out")
     };
     assert_eq!(
-        (revealed.encrypted.as_str(), revealed.views_left),
+        (material.encrypted.as_str(), views_left),
         ("ciphertext1", 2)
     );
     let manage = TokenHash::of(b"manage");

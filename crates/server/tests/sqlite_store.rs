@@ -255,11 +255,15 @@ async fn a_data_dir_of_the_first_schema_is_upgraded_in_place() {
         Take::PassphraseInvalid
     );
     assert_eq!(receipt(&store, 4, now).await.0, ReceiptState::Burned);
-    let Take::Revealed(revealed) = store.take(&id(1), None, now).await.expect("take") else {
+    let Take::Revealed {
+        material,
+        views_left,
+    } = store.take(&id(1), None, now).await.expect("take")
+    else {
         panic!("the pending secret reveals after the upgrade")
     };
     assert_eq!(
-        (revealed.encrypted.as_str(), revealed.views_left),
+        (material.encrypted.as_str(), views_left),
         ("pending-one", 1)
     );
     assert_eq!(receipt(&store, 1, now).await.2, vec![T0 + 5, now]);

@@ -88,7 +88,7 @@ fn record(n: u8, max_views: u32, verifier: Option<&[u8]>) -> NewRecord {
 
 fn revealed_views(take: &Take) -> Option<u32> {
     match take {
-        Take::Revealed(r) => Some(r.views_left),
+        Take::Revealed { views_left, .. } => Some(*views_left),
         _ => None,
     }
 }
@@ -112,7 +112,7 @@ pub async fn a_duplicate_id_is_an_error_not_an_overwrite(s: &dyn SecretStore) {
     let mut again = record(1, 5, None);
     again.encrypted = "other".into();
     assert!(s.put(again).await.is_err());
-    let Take::Revealed(r) = s.take(&id(1), None, T0).await.expect("take") else {
+    let Take::Revealed { material: r, .. } = s.take(&id(1), None, T0).await.expect("take") else {
         panic!("revealable")
     };
     assert_eq!(r.encrypted, "ciphertext1");
@@ -133,10 +133,17 @@ pub async fn each_view_is_taken_once_then_not_found(s: &dyn SecretStore) {
     s.put(record(1, 3, None)).await.expect("put");
     for left in [2, 1, 0] {
         let take = s.take(&id(1), None, T0).await.expect("take");
-        let Take::Revealed(r) = take else {
+        let Take::Revealed {
+            material,
+            views_left,
+        } = take
+        else {
             panic!("view {left} should reveal")
         };
-        assert_eq!((r.encrypted.as_str(), r.views_left), ("ciphertext1", left));
+        assert_eq!(
+            (material.encrypted.as_str(), views_left),
+            ("ciphertext1", left)
+        );
     }
     assert_eq!(
         s.take(&id(1), None, T0).await.expect("take"),
@@ -365,7 +372,7 @@ pub async fn concurrent_takes_never_exceed_max_views(s: Arc<dyn SecretStore>) {
             .collect();
         let mut revealed = 0;
         for taker in takers {
-            if matches!(taker.await.expect("task"), Take::Revealed(_)) {
+            if matches!(taker.await.expect("task"), Take::Revealed { .. }) {
                 revealed += 1;
             }
         }

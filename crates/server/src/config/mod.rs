@@ -18,6 +18,7 @@ use vanish_core::cors::{self, Origin};
 use vanish_core::id::TokenHash;
 use vanish_core::limits::Limits;
 use vanish_core::ratelimit::Policy;
+use vanish_core::settings;
 
 use crate::store::redis::RedisTarget;
 
@@ -375,13 +376,8 @@ pub enum LogFormat {
 }
 
 /// A setting that parsed but makes no sense with the others; the message names the
-/// variable.
-#[derive(Debug, thiserror::Error)]
-#[error("{variable}: {problem}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub problem: String,
-}
+/// variable. The checks both hosts share are `vanish_core::settings`'.
+pub use vanish_core::settings::SettingError as ConfigError;
 
 impl Config {
     /// Defaults, as if `vanish serve` ran with no flags and an empty environment, whatever
@@ -415,13 +411,9 @@ impl Config {
                 problem: problem.to_owned(),
             })
         };
-        let s = &self.secrets;
-        if !(s.ttl_min_ms..=s.ttl_max_ms).contains(&s.ttl_default_ms) {
-            return fail(
-                "TTL_DEFAULT_MS",
-                "must lie between TTL_MIN_MS and TTL_MAX_MS",
-            );
-        }
+        settings::check_limits(&self.limits())?;
+        settings::check_rate_policy(&self.rate_policy())?;
+        settings::check_breaker(&self.breaker())?;
         match self.creation.mode {
             CreateMode::Token if self.token_hashes().is_empty() => fail(
                 "CREATE_ACCESS",

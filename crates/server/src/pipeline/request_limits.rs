@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use vanish_core::error::ErrorCode;
+use vanish_core::request;
 use vanish_core::routes::{self, ALLOWED_METHODS};
 
 use crate::error::ApiError;
@@ -52,12 +53,9 @@ impl Bounds {
     }
 }
 
-/// Header bytes as sent: `name: value\r\n` for each.
+/// Header bytes as sent (`vanish_core::request::header_bytes`).
 pub fn header_bytes(headers: &HeaderMap) -> usize {
-    headers
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum()
+    request::header_bytes(headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use vanish_core::request::response_time;
 
 pub const HEADER: &str = "x-response-time";
 
@@ -14,7 +15,7 @@ pub async fn layer(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let mut response = next.run(req).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if let Ok(value) = HeaderValue::from_str(&format!("{ms:.3}ms")) {
+    if let Ok(value) = HeaderValue::from_str(&response_time(ms)) {
         response.headers_mut().insert(HEADER, value);
     }
     response

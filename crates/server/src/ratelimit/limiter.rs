@@ -24,6 +24,7 @@ use std::time::Duration;
 use moka::sync::Cache;
 use tokio::sync::watch;
 use vanish_core::clock::Clock;
+use vanish_core::decision_cache::{decision_end, may_answer};
 use vanish_core::ratelimit::{Action, Decision, Policy};
 
 use super::{ClientKey, LimitStore};
@@ -100,8 +101,8 @@ impl RateLimiter {
         if let Some(cached) = self.denials.get(&key) {
             if still_denies(&cached, now_ms) {
                 let seen = cached.unrecorded.fetch_add(1, Ordering::AcqRel) + 1;
-                let reaches_ban = cached.count_at_store + seen >= self.policy.ban_threshold(action);
-                if matches!(cached.decision, Decision::Ban { .. }) || !reaches_ban {
+                let threshold = self.policy.ban_threshold(action);
+                if may_answer(cached.decision, cached.count_at_store, seen, threshold) {
                     self.metrics.cache.hits.fetch_add(1, Ordering::Relaxed);
                     return cached.decision;
                 }
@@ -249,15 +250,6 @@ impl RateLimiter {
 /// Whether a cached denial still applies at `now_ms` by the injected clock.
 fn still_denies(cached: &CachedDenial, now_ms: u64) -> bool {
     now_ms < cached.valid_until_ms && now_ms < decision_end(cached.decision)
-}
-
-/// When a decision stops applying: the window's end, or the ban's.
-fn decision_end(decision: Decision) -> u64 {
-    match decision {
-        Decision::Limit { reset_at, .. } => reset_at,
-        Decision::Ban { until } => until,
-        Decision::Allow { .. } => 0,
-    }
 }
 
 #[cfg(test)]

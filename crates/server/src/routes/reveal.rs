@@ -46,12 +46,15 @@ async fn consume(
     proof: Option<TokenHash>,
 ) -> Result<Json<RevealResponse>, ApiError> {
     match app.store.take(id, proof, app.clock.now_ms()).await? {
-        Take::Revealed(r) => {
+        Take::Revealed {
+            material,
+            views_left,
+        } => {
             Metrics::count(&app.metrics.secrets.revealed, 1);
             Ok(Json(RevealResponse {
-                encrypted: r.encrypted,
-                iv: r.iv,
-                views_left: r.views_left,
+                encrypted: material.encrypted,
+                iv: material.iv,
+                views_left,
             }))
         }
         Take::NotFound => Err(ApiError::new(ErrorCode::NotFound)),

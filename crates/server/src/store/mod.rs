@@ -26,53 +26,10 @@ pub struct NewRecord {
     pub verifier_hash: Option<TokenHash>,
 }
 
-/// What a recipient may learn before consuming.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Meta {
-    pub expires_at: u64,
-    pub views_left: u32,
-    pub passphrase_required: bool,
-}
-
-/// The ciphertext handed out by one successful consume.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Revealed {
-    pub encrypted: String,
-    pub iv: String,
-    pub views_left: u32,
-}
-
-impl std::fmt::Debug for Revealed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Revealed")
-            .field("views_left", &self.views_left)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The result of [`SecretStore::take`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Take {
-    /// One view was consumed; the ciphertext is the caller's to send.
-    Revealed(Revealed),
-    /// Unknown, expired, used up or burned: all look the same to a recipient.
-    NotFound,
-    /// The secret has a passphrase and no proof was given. Nothing was consumed.
-    PassphraseRequired,
-    /// The proof was wrong. Nothing was consumed; the failure was counted, and the secret
-    /// was burned if this was the last allowed failure.
-    PassphraseInvalid,
-}
-
-/// The result of a sender's call that presents a manage token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Managed<T> {
-    Done(T),
-    /// No receipt under this id (never existed, or retention is over).
-    NotFound,
-    /// A receipt exists but the token does not match.
-    Forbidden,
-}
+// The answers of the store operations are the core's, so every store (and the Worker's
+// Durable Object) speaks the same types: metadata, a consume's outcome with the ciphertext
+// (`Material`) it hands out, and a sender's authorised outcome.
+pub use vanish_core::secret::{Managed, Material, Meta, Take};
 
 /// What one sweep call removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

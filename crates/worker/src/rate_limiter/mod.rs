@@ -30,7 +30,8 @@ pub async fn check(
 ) -> Decision {
     let policy = settings.rate_policy;
     let cached = isolate::with(|i| {
-        if let Some(denial) = i.decisions.denial(client, action, now) {
+        let threshold = policy.ban_threshold(action);
+        if let Some(denial) = i.decisions.denial(client, action, threshold, now) {
             return Err(denial);
         }
         let attempts = 1 + i.decisions.take_unrecorded(client, action, now);
@@ -60,7 +61,8 @@ pub async fn check(
         Some(until) => Decision::Ban { until },
         None => policy.judge(action, recorded.tally, now),
     };
-    isolate::with(|i| i.decisions.remember(client, action, decision, now));
+    let count = recorded.tally.count;
+    isolate::with(|i| i.decisions.remember(client, action, decision, count, now));
     decision
 }
 

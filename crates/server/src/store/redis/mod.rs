@@ -39,7 +39,7 @@ use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::limits::{MAX_FAILED_PROOFS, RECEIPT_RETENTION_MS};
 use vanish_core::receipt::{Receipt, ReceiptState};
 
-use super::{Managed, Meta, NewRecord, Revealed, SecretStore, StoreError, Swept, Take};
+use super::{Managed, Material, Meta, NewRecord, SecretStore, StoreError, Swept, Take};
 
 pub mod connection;
 pub mod keys;
@@ -297,11 +297,10 @@ impl SecretStore for RedisStore {
         Ok(match code {
             1 => {
                 self.forget_reply(id, &call);
-                Take::Revealed(Revealed {
-                    encrypted,
-                    iv,
+                Take::Revealed {
+                    material: Material { encrypted, iv },
                     views_left,
-                })
+                }
             }
             2 => Take::PassphraseRequired,
             3 => Take::PassphraseInvalid,

@@ -13,7 +13,7 @@ use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::limits::{MAX_FAILED_PROOFS, RECEIPT_RETENTION_MS};
 
 use super::{backend, exec, revealable, row};
-use crate::store::{Managed, NewRecord, Revealed, StoreError, Swept, Take};
+use crate::store::{Managed, Material, NewRecord, StoreError, Swept, Take};
 
 /// Most jobs committed together; bounds the latency one batch adds to its first job.
 const MAX_BATCH: usize = 512;
@@ -237,11 +237,13 @@ fn take(
             READ_MATERIAL
         };
         return row(c, material, [id.as_str()], |r| {
-            Ok(Take::Revealed(Revealed {
-                encrypted: r.get(0)?,
-                iv: r.get(1)?,
+            Ok(Take::Revealed {
+                material: Material {
+                    encrypted: r.get(0)?,
+                    iv: r.get(1)?,
+                },
                 views_left,
-            }))
+            })
         });
     }
     // Nothing consumed: find out why, for the caller's answer.
