@@ -11,6 +11,7 @@ mod create_access;
 mod expiry;
 mod lifecycle;
 mod metrics;
+mod openapi;
 mod passphrase;
 mod race;
 mod rate_limits;

@@ -64,17 +64,27 @@ async fn a_declared_or_streamed_body_over_the_limit_is_413() -> anyhow::Result<(
 }
 
 #[tokio::test]
-async fn methods_outside_the_four_are_405_with_allow() -> anyhow::Result<()> {
+async fn methods_outside_the_four_are_405_with_the_resources_allow() -> anyhow::Result<()> {
     let app = spawn_app(test_config()).await;
     for method in [Method::PUT, Method::DELETE, Method::PATCH, Method::TRACE] {
         let response = app.request(method.clone(), "/api/health").await;
         assert_eq!(
             response.headers()["allow"],
-            "GET, POST, HEAD, OPTIONS",
+            "GET, HEAD, OPTIONS",
             "{method}"
         );
         expect_error(response, 405, "METHOD_NOT_ALLOWED").await;
     }
+    // A known method the resource does not answer: its own methods, not the service's.
+    let get_create = app.request(Method::GET, "/api/secrets").await;
+    assert_eq!(get_create.headers()["allow"], "POST, OPTIONS");
+    expect_error(get_create, 405, "METHOD_NOT_ALLOWED").await;
+    let post_probe = app.request(Method::POST, "/healthz").await;
+    assert_eq!(post_probe.headers()["allow"], "GET, HEAD");
+    expect_error(post_probe, 405, "METHOD_NOT_ALLOWED").await;
+    let put_nowhere = app.request(Method::PUT, "/api/nothing-here").await;
+    assert_eq!(put_nowhere.headers()["allow"], "GET, POST, HEAD, OPTIONS");
+    expect_error(put_nowhere, 405, "METHOD_NOT_ALLOWED").await;
     app.shutdown().await;
     Ok(())
 }
