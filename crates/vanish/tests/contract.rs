@@ -72,6 +72,8 @@ fn run_schemathesis(base: &str, store: &str) {
         .arg(&venv)
         .arg(base)
         .env("VANISH_METRICS_TOKEN", METRICS_TOKEN)
+        // schemathesis keeps a cache of failures in its working directory.
+        .current_dir(log_dir.path())
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log file"))
         .stderr(log)
