@@ -5,11 +5,18 @@
 //    (so it is not left in history, screenshots of the URL bar, or a reload);
 // 2. fetch the metadata, which never consumes a view, and say what is waiting;
 // 3. only when the person presses "Reveal": POST …/reveal (consumes one view),
-//    decrypt locally, and show the plaintext with textContent (never as HTML).
+//    decrypt locally, and show the plaintext with textContent (never as HTML), or,
+//    for a file (payload format 2), its name and size with a download.
 // The key and the passphrase are never sent; only the passphrase proof is.
 
 import { decodeText, deriveKeys, encodeBase64Url, openBytes, parseLinkKey } from './envelope.js';
-import { api, announce, bindCopyButton, describeError, describeTime, isValidId, showView } from './ui.js';
+import { describeTime, formatBytes, setText, startI18n, t } from './i18n.js';
+import { decodePayload } from './payload.js';
+import { announce, api, bindCopyButton, errorMessage, isValidId, showView } from './ui.js';
+
+/** Text files up to this size are also shown on the page, to read or copy. */
+const PREVIEW_MAX_BYTES = 256 * 1024;
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 const $ = (id) => document.getElementById(id);
 const views = {
@@ -28,16 +35,21 @@ let linkKey = null;
 let passphraseRequired = false;
 let revealed = false;
 
-function start() {
+async function start() {
+  // The key leaves the address bar before anything else, even the language files.
   const fragment = location.hash;
   if (fragment) history.replaceState(null, '', location.pathname + location.search);
+  // The link opened again in this tab, now that the key is gone from the address bar, is
+  // only a change of fragment, which loads nothing: load it as the new page it is.
+  window.addEventListener('hashchange', () => { if (location.hash) location.reload(); });
+  await startI18n();
   try {
     linkKey = parseLinkKey(fragment);
   } catch {
     return showView(allViews, views.badlink, { focus: false });
   }
   if (!isValidId(secretId)) {
-    $('badlink-text').textContent = 'This link is broken: the secret id in it is not valid. Ask the sender for the full link.';
+    setText($('badlink-text'), 'badlink.id');
     return showView(allViews, views.badlink, { focus: false });
   }
   $('reveal-form').addEventListener('submit', (event) => {
@@ -60,13 +72,14 @@ async function loadMeta({ focus }) {
     return showFailure(err, focus);
   }
   passphraseRequired = Boolean(meta.passphraseRequired);
-  const left = meta.viewsLeft;
-  $('ready-meta').textContent = left === 1
-    ? `It can be opened once, and expires ${describeTime(meta.expiresAt)}.`
-    : `It can be opened ${left} more times, and expires ${describeTime(meta.expiresAt)}.`;
-  $('ready-warning').textContent = left === 1
-    ? 'Reveal it only when you are ready to copy it: once revealed, it is destroyed.'
-    : 'Revealing it uses one of the remaining views.';
+  const count = meta.viewsLeft;
+  // The last view is its own sentence, not a plural form: it is about what happens, not
+  // about grammar (Japanese has no plural forms, yet says "once" differently).
+  const isLast = count === 1;
+  setText($('ready-meta'), isLast ? 'reveal.ready.metaOnce' : 'reveal.ready.meta', {
+    count, when: (lang) => describeTime(meta.expiresAt, lang),
+  });
+  setText($('ready-warning'), isLast ? 'reveal.ready.warningLast' : 'reveal.ready.warning');
   $('proof-field').hidden = !passphraseRequired;
   showView(allViews, views.ready, { focus });
   return undefined;
@@ -77,13 +90,13 @@ async function reveal() {
   const passphrase = passphraseRequired ? field.value : '';
   setPassphraseError('');
   if (passphraseRequired && !passphrase) {
-    setPassphraseError('Enter the passphrase the sender gave you.');
+    setPassphraseError('reveal.passphrase.empty');
     field.focus();
     return;
   }
   const button = $('reveal-button');
   button.disabled = true;
-  button.textContent = passphraseRequired ? 'Checking the passphrase…' : 'Revealing…';
+  setText(button, passphraseRequired ? 'reveal.checking' : 'reveal.revealing');
   announce(button.textContent);
   try {
     const { aesKey, verifier } = await deriveKeys(linkKey, passphrase);
@@ -104,7 +117,7 @@ async function reveal() {
     showSecret(bytes, sealed.viewsLeft);
   } finally {
     button.disabled = false;
-    button.textContent = 'Reveal secret';
+    setText(button, 'reveal.button');
   }
   return undefined;
 }
@@ -112,7 +125,7 @@ async function reveal() {
 function onRevealRefused(err) {
   const field = $('passphrase');
   if (err.code === 'PASSPHRASE_INVALID') {
-    setPassphraseError('That passphrase is not right. Check it and try again. After 5 wrong tries the secret is destroyed.');
+    setPassphraseError('reveal.passphrase.wrong');
     field.focus();
     field.select();
     return;
@@ -120,50 +133,88 @@ function onRevealRefused(err) {
   if (err.code === 'PASSPHRASE_REQUIRED') {
     passphraseRequired = true;
     $('proof-field').hidden = false;
-    setPassphraseError('This secret needs a passphrase.');
+    setPassphraseError('reveal.passphrase.required');
     field.focus();
     return;
   }
   showFailure(err, true);
 }
 
-function setPassphraseError(message) {
+function setPassphraseError(key) {
   const el = $('passphrase-error');
-  el.textContent = message;
-  el.hidden = !message;
-  $('passphrase').setAttribute('aria-invalid', String(Boolean(message)));
+  if (key) setText(el, key);
+  else el.textContent = '';
+  el.hidden = !key;
+  $('passphrase').setAttribute('aria-invalid', String(Boolean(key)));
 }
 
-function showSecret(bytes, viewsLeft) {
-  const { text, isText } = decodeText(bytes);
+function showSecret(plaintext, viewsLeft) {
+  const { file, content } = decodePayload(plaintext);
+  const { text, isText } = decodeText(content);
+  // A file is also shown as text only if it reads as text: UTF-8 without control
+  // characters other than tabs and line breaks (a file of NUL bytes is valid UTF-8).
+  const showText = isText && (!file || (content.length <= PREVIEW_MAX_BYTES && !CONTROL.test(text)));
   revealed = true;
+  setText($('secret-title'), file ? 'secret.fileTitle' : 'secret.title');
+  const notice = { 0: 'secret.destroyed', 1: 'secret.leftOnce' }[viewsLeft] || 'secret.left';
+  setText($('secret-notice'), notice, { count: viewsLeft });
   // textContent, never innerHTML: the secret is shown as text, whatever it contains.
-  $('secret-text').textContent = text;
-  $('secret-notice').textContent = viewsLeft > 0
-    ? `This link can be opened ${viewsLeft === 1 ? 'once more' : `${viewsLeft} more times`}, then the secret is destroyed.`
-    : 'This secret is now destroyed on the server: this link will not work again. Copy it before you leave.';
-  $('secret-binary').hidden = isText;
-  const download = $('secret-download');
-  download.hidden = isText;
-  if (!isText) download.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  $('secret-text').textContent = showText ? text : '';
+  $('secret-text').hidden = !showText;
+  $('secret-copy').hidden = !showText;
+  $('secret-binary').hidden = Boolean(file) || isText;
+  $('file-card').hidden = !file;
+  if (file) showFileCard(file, content.length);
+  offerDownload(file, content, isText);
   showView(allViews, views.secret);
-  announce('The secret is shown below.');
+  announce(t(file ? 'secret.fileAnnounce' : 'secret.announce'));
+}
+
+function showFileCard(file, size) {
+  if (file.name) $('file-name').textContent = file.name;
+  else setText($('file-name'), 'secret.fileUnnamed');
+  const formatted = (lang) => formatBytes(size, lang);
+  if (file.type) setText($('file-meta'), 'secret.fileMetaTyped', { size: formatted, type: file.type });
+  else setText($('file-meta'), 'secret.fileMeta', { size: formatted });
+}
+
+/**
+ * A file's bytes (or a text that is not UTF-8) as a download. Always
+ * application/octet-stream, whatever type the sender claimed: a blob: URL has this
+ * page's origin, and must never be rendered as HTML in it.
+ */
+function offerDownload(file, content, isText) {
+  const download = $('secret-download');
+  download.hidden = !file && isText;
+  if (download.hidden) return;
+  download.href = URL.createObjectURL(new Blob([content], { type: 'application/octet-stream' }));
+  download.download = (file && file.name) || (isText ? 'secret.txt' : 'secret.bin');
+  download.classList.toggle('primary', Boolean(file));
+  download.classList.toggle('secondary', !file);
+  if (file && file.name) {
+    setText(download, 'secret.downloadNamed', { name: file.name });
+  } else {
+    setText(download, 'secret.download');
+  }
 }
 
 function showUndecryptable(viewsLeft) {
-  $('error-title').textContent = 'The secret could not be decrypted';
-  $('error-text').textContent = 'The key in the link does not fit this secret: the link was probably changed or cut short. '
-    + (viewsLeft > 0 ? 'Ask the sender for the full link.' : 'The secret was used up; ask the sender to share it again.');
+  setText($('error-title'), 'error.undecryptable.title');
+  setText($('error-text'), viewsLeft > 0 ? 'error.undecryptable.ask' : 'error.undecryptable.spent');
   $('retry-button').hidden = true;
   showView(allViews, views.error);
 }
 
 function showFailure(err, focus) {
   if (err && err.code === 'NOT_FOUND') return showView(allViews, views.gone, { focus });
-  $('error-title').textContent = 'Something went wrong';
+  setText($('error-title'), 'error.title');
   // A refusal from the server consumed nothing; a lost connection might have.
   const consumedNothing = err && err.status >= 400;
-  $('error-text').textContent = describeError(err) + (consumedNothing ? ' Nothing has been opened yet.' : '');
+  const { key, params } = errorMessage(err);
+  setText($('error-text'), consumedNothing ? 'error.withNothingOpened' : key, {
+    ...params,
+    message: () => t(key, params),
+  });
   $('retry-button').hidden = false;
   return showView(allViews, views.error, { focus });
 }
@@ -171,6 +222,7 @@ function showFailure(err, focus) {
 function forgetSecret() {
   if (!revealed) return;
   $('secret-text').textContent = '';
+  $('file-name').textContent = '';
   const download = $('secret-download');
   if (!download.hidden) URL.revokeObjectURL(download.href);
   download.hidden = true;

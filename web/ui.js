@@ -1,10 +1,13 @@
-// Shared page plumbing for create.js and reveal.js: the JSON API client with
-// its error mapping, view switching, the live status region, copy to
-// clipboard, and time formatting. Nothing here touches secret material except
-// copyText, which is handed text the user asked to copy.
+// Shared page plumbing for create.js and reveal.js: the JSON API client (fetch, and
+// XMLHttpRequest where upload progress is wanted) with its error mapping, view
+// switching, the live status region, and copy to clipboard. Nothing here touches
+// secret material except copyText, which is handed text the user asked to copy.
+// Words come from i18n.js; nothing here is written in one language.
 //
 // CSP note: pages run under `script-src 'self'; style-src 'self'`, so views are
 // switched with the `hidden` attribute and classes, never inline styles.
+
+import { formatBytes, t } from './i18n.js';
 
 /**
  * Where the UI lives: `{origin}{prefix}/`, from this module's own URL, so the
@@ -29,12 +32,14 @@ export class ApiError extends Error {
 }
 
 /**
- * Calls the vanish API. `body` (an object) makes it a JSON POST.
+ * Calls the vanish API. `body` (an object) makes it a JSON POST; `token` (an API token,
+ * docs/api.md "Who may create") is sent as `Authorization: Bearer`.
  * Resolves to the parsed JSON (or null for 204); rejects with ApiError.
  */
-export async function api(path, body) {
+export async function api(path, body, { token } = {}) {
   // `path` is relative to the base (no leading slash): 'api/secrets/…'.
   const init = { method: 'GET', headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'omit' };
+  if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.method = 'POST';
     init.headers['Content-Type'] = 'application/json';
@@ -53,42 +58,94 @@ export async function api(path, body) {
   } catch {
     // A proxy's HTML error page, or an empty body: classified by status below.
   }
-  if (response.ok && data) return data;
-  const retryAfter = Number.parseInt(response.headers.get('Retry-After') || '', 10);
-  const code = (data && typeof data.error === 'string') ? data.error : fallbackCode(response.status);
-  throw new ApiError(response.status, code, data && data.message, Number.isFinite(retryAfter) ? retryAfter : undefined);
+  return settle(response.status, data, response.headers.get('Retry-After'));
+}
+
+/**
+ * POSTs `body` as JSON like `api` (with `token` likewise), calling `onProgress(sent,
+ * total)` as the request body goes out (fetch cannot report upload progress;
+ * XMLHttpRequest can).
+ */
+export function upload(path, body, onProgress, { token } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', appUrl(path));
+    xhr.setRequestHeader('Content-Type', 'application/json');
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) onProgress(event.loaded, event.total);
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'NETWORK', 'network error')));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, 'NETWORK', 'aborted')));
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        // Classified by status below.
+      }
+      try {
+        resolve(settle(xhr.status, data, xhr.getResponseHeader('Retry-After')));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    xhr.send(JSON.stringify(body));
+  });
+}
+
+/** The success body, or the ApiError for any other answer. */
+function settle(status, data, retryAfterHeader) {
+  if (status >= 200 && status < 300 && data) return data;
+  const retryAfter = Number.parseInt(retryAfterHeader || '', 10);
+  const code = (data && typeof data.error === 'string') ? data.error : fallbackCode(status);
+  throw new ApiError(status, code, data && data.message, Number.isFinite(retryAfter) ? retryAfter : undefined);
 }
 
 function fallbackCode(status) {
   if (status === 404) return 'NOT_FOUND';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
   if (status === 429) return 'RATE_LIMITED';
   if (status >= 500) return 'STORE_UNAVAILABLE';
   return 'BAD_RESPONSE';
 }
 
-/** A sentence a person can act on, for any API or network failure. */
-export function describeError(err) {
+/**
+ * A sentence a person can act on, for any API or network failure, as
+ * `{key, params}` for setText (so it follows a language switch).
+ * `limitBytes` is what the size limit allows, for SECRET_TOO_LARGE.
+ */
+export function errorMessage(err, { limitBytes } = {}) {
   const code = err && err.code;
-  const wait = err && err.retryAfterSeconds ? ` Try again ${describeWait(err.retryAfterSeconds)}.` : ' Try again later.';
+  const seconds = err && err.retryAfterSeconds;
+  const retry = (lang) => (seconds ? t('error.retryIn', { wait: describeWait(seconds, lang) }) : t('error.retryLater'));
   switch (code) {
-    case 'NETWORK': return 'Could not reach the server. Check your connection and try again.';
-    case 'RATE_LIMITED': return `Too many requests from your network.${wait}`;
-    case 'BANNED': return `Your network is temporarily blocked after too many requests.${wait}`;
+    case 'NETWORK': return { key: 'error.network', params: {} };
+    case 'RATE_LIMITED': return { key: 'error.rateLimited', params: { retry } };
+    case 'BANNED': return { key: 'error.banned', params: { retry } };
     case 'STORE_UNAVAILABLE':
     case 'TIMEOUT':
-    case 'INTERNAL_ERROR': return 'The service is having trouble right now. Please try again in a minute.';
+    case 'INTERNAL_ERROR': return { key: 'error.unavailable', params: {} };
     case 'SECRET_TOO_LARGE':
-    case 'PAYLOAD_TOO_LARGE': return 'The secret is too large. The limit is about 1 MB.';
-    case 'NOT_FOUND': return 'This secret is not available any more.';
-    case 'FORBIDDEN': return 'This receipt does not match the secret.';
-    default: return 'Something went wrong. Please try again.';
+    case 'PAYLOAD_TOO_LARGE':
+      return { key: 'error.tooLarge', params: { limit: (lang) => formatBytes(limitBytes || 1024 * 1024, lang) } };
+    case 'NOT_FOUND': return { key: 'error.notFound', params: {} };
+    case 'FORBIDDEN': return { key: 'error.forbidden', params: {} };
+    // Who may create (docs/api.md): only a create can meet these.
+    case 'AUTH_REQUIRED': return { key: 'error.authRequired', params: {} };
+    case 'CREATOR_NOT_ALLOWED': return { key: 'error.creatorNotAllowed', params: {} };
+    case 'READ_ONLY': return { key: 'error.readOnly', params: {} };
+    default: return { key: 'error.generic', params: {} };
   }
 }
 
-function describeWait(seconds) {
-  if (seconds < 90) return `in ${Math.max(1, Math.round(seconds))} seconds`;
-  if (seconds < 90 * 60) return `in ${Math.round(seconds / 60)} minutes`;
-  return `in ${Math.round(seconds / 3600)} hours`;
+/** "in 2 minutes" for a Retry-After in seconds, in whole seconds, minutes or hours. */
+function describeWait(seconds, lang) {
+  const format = new Intl.RelativeTimeFormat(lang, { numeric: 'always' });
+  if (seconds < 90) return format.format(Math.max(1, Math.round(seconds)), 'second');
+  if (seconds < 90 * 60) return format.format(Math.round(seconds / 60), 'minute');
+  return format.format(Math.round(seconds / 3600), 'hour');
 }
 
 /** Shows exactly one of `views` (elements), hides the rest, and moves focus to its heading. */
@@ -141,41 +198,13 @@ export async function copyText(text, field) {
 export function bindCopyButton(button, field, getText) {
   button.addEventListener('click', async () => {
     const ok = await copyText(getText(), field);
-    announce(ok ? 'Copied to the clipboard.' : 'Could not copy. The text is selected: press Ctrl+C or ⌘C.');
+    announce(t(ok ? 'copy.done' : 'copy.failed'));
     if (!ok) return;
-    const label = button.dataset.label || button.textContent;
-    button.dataset.label = label;
-    button.textContent = 'Copied';
+    // The label's key stays in data-i18n, so a language switch restores the right word.
+    button.textContent = t('common.copied');
     button.classList.add('is-done');
-    setTimeout(() => { button.textContent = label; button.classList.remove('is-done'); }, 2000);
+    setTimeout(() => { button.textContent = t(button.dataset.i18n); button.classList.remove('is-done'); }, 2000);
   });
-}
-
-const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-const relativeDays = new Intl.RelativeTimeFormat(undefined, { numeric: 'always' });
-
-/** "in 23 hours (28 Nov 2025, 21:25)" for a time in ms since the epoch. */
-export function describeTime(ms, now = Date.now()) {
-  return `${relativeTime(ms, now)} (${absolute.format(new Date(ms))})`;
-}
-
-/** "in 23 hours", "5 minutes ago". */
-export function relativeTime(ms, now = Date.now()) {
-  const seconds = Math.round((ms - now) / 1000);
-  const minutes = Math.round(seconds / 60);
-  const hours = Math.round(seconds / 3600);
-  // Each unit is used while its rounded value stays below the next unit.
-  if (Math.abs(seconds) < 60) return relative.format(seconds, 'second');
-  if (Math.abs(minutes) < 60) return relative.format(minutes, 'minute');
-  if (Math.abs(hours) < 24) return relative.format(hours, 'hour');
-  // 'always' for days: "in 1 day" reads better than "tomorrow" next to a date.
-  return relativeDays.format(Math.round(seconds / 86400), 'day');
-}
-
-/** "1 view" / "3 views". */
-export function views(n) {
-  return n === 1 ? '1 view' : `${n} views`;
 }
 
 /** Ids as the server accepts them (8–64 of [A-Za-z0-9]); anything else is a broken link. */

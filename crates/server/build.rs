@@ -1,36 +1,26 @@
-//! Embeds the web UI: every file directly inside `web/` (not its subfolders, which hold
-//! tests) becomes an entry of `ASSETS` in `$OUT_DIR/assets.rs`, included by `routes::ui`.
+//! Embeds the web UI: every file under `web/` (subfolders such as `i18n/` and `vendor/`
+//! included, served as `i18n/en.json`) becomes an entry of `ASSETS` in
+//! `$OUT_DIR/assets.rs`, included by `routes::ui`. Left out: `web/test/` (the browser
+//! tests and their `node_modules`) and dot files.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Folders of `web/` that are not part of the UI.
+const SKIPPED_DIRS: &[&str] = &["test", "node_modules"];
 
 fn main() {
     let manifest =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let web = manifest.join("../../web");
-    println!("cargo:rerun-if-changed={}", web.display());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&web)
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file())
-                .collect()
-        })
-        .unwrap_or_default();
-    files.retain(|p| {
-        !p.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-    });
+    let mut files = Vec::new();
+    collect(&web, "", &mut files);
     files.sort();
     let mut out = String::from(
-        "/// `(file name, contents)` of the embedded web UI.\npub static ASSETS: &[(&str, &[u8])] = &[\n",
+        "/// `(path under web/, contents)` of the embedded web UI.\npub static ASSETS: &[(&str, &[u8])] = &[\n",
     );
-    for path in &files {
+    for (name, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let name = path
-            .file_name()
-            .expect("files have names")
-            .to_string_lossy();
         let canonical = path.canonicalize().expect("listed files exist");
         writeln!(
             out,
@@ -43,4 +33,29 @@ fn main() {
     let dest =
         PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("assets.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
+/// Adds `(name, path)` for every file under `dir`, names `/`-separated from `web/`.
+fn collect(dir: &Path, prefix: &str, files: &mut Vec<(String, PathBuf)>) {
+    // A folder's listing changing (a file added) must rebuild too.
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if file_name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let name = format!("{prefix}{file_name}");
+        if path.is_dir() {
+            if prefix.is_empty() && SKIPPED_DIRS.contains(&file_name.as_str()) {
+                continue;
+            }
+            collect(&path, &format!("{name}/"), files);
+        } else if path.is_file() {
+            files.push((name, path));
+        }
+    }
 }

@@ -1,229 +1,24 @@
 // Real-browser tests of the web UI: headless Chromium (via playwright-core, no
 // downloaded browser) against the real `vanish serve` binary on a free port with a
-// temporary data dir.
+// temporary data dir (fixtures in support.mjs). Files, QR codes, languages and
+// accessibility have their own files beside this one.
 //
-// Env: VANISH_BIN (default target/debug/vanish), CHROMIUM_PATH (default /usr/bin/chromium),
-// VANISH_REQUIRE_ALL=1 turns a missing binary or browser into a failure instead of a skip,
-// VANISH_SCREENSHOT_DIR=/tmp/x saves phone and desktop screenshots of every page.
 // Run: web/test/run.sh, or `node --test web/test/browser.test.mjs` after `npm ci` in web/test.
 
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
-import { encodeBase64Url, seal } from '../envelope.js';
+import { encodeBase64Url } from '../envelope.js';
+import {
+  DESKTOP, PHONE, assertCleanConsole, assertNothingLeaked, binary, browserSuite, cliHasSend, createInUi, createViaApi,
+  metaOf, openPage, screenshot,
+} from './support.mjs';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const binary = process.env.VANISH_BIN || join(repoRoot, 'target/debug/vanish');
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const requireAll = process.env.VANISH_REQUIRE_ALL === '1';
-const screenshotDir = process.env.VANISH_SCREENSHOT_DIR || '';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
-// Chromium logs every non-2xx fetch as a console error; tests that expect one allow it.
-const HTTP_ERROR_LOG = /^Failed to load resource: the server responded with a status of (\d+)/;
-
-function missingDependency() {
-  if (!existsSync(chromiumPath)) return `Chromium not found at ${chromiumPath} (apt-get install -y chromium)`;
-  if (!existsSync(binary)) return `vanish binary not found at ${binary} (cargo build -p vanish)`;
-  let playwright;
-  try {
-    playwright = createRequire(import.meta.url)('playwright-core');
-  } catch {
-    return 'playwright-core is not installed (cd web/test && npm ci)';
-  }
-  return playwright ? '' : 'playwright-core did not load';
-}
-
-const missing = missingDependency();
-if (missing && requireAll) {
-  test('browser test dependencies are present (VANISH_REQUIRE_ALL=1)', () => assert.fail(missing));
-} else if (missing) {
-  console.log(`\n*** SKIPPED: web UI browser tests: ${missing} ***\n`);
-  test('web UI browser tests', { skip: missing }, () => {});
-} else {
-  defineSuite();
-}
-
-// ---- Fixtures ------------------------------------------------------------------
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `vanish serve` and resolves once /healthz answers. */
-async function startServer() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'vanish-web-test-'));
-  const output = [];
-  const child = spawn(binary, ['serve'], {
-    env: {
-      ...process.env,
-      VANISH_ADDR: `127.0.0.1:${port}`,
-      VANISH_DATA_DIR: dataDir,
-      // The suite creates a few dozen secrets from one address.
-      RATE_LIMIT_CREATE_PER_WINDOW: '1000',
-      RATE_LIMIT_READ_PER_WINDOW: '10000',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (chunk) => output.push(chunk));
-  child.stderr.on('data', (chunk) => output.push(chunk));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`vanish serve exited with ${child.exitCode}:\n${Buffer.concat(output).toString()}`);
-    }
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`vanish serve did not get healthy:\n${Buffer.concat(output).toString()}`);
-    await new Promise((r) => { setTimeout(r, 100); });
-  }
-  const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => { child.once('exit', r); });
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  return { base, stop, output };
-}
-
-/**
- * A fresh browser context and page that records every request (URL, headers,
- * body), console error/warning, page error and CSP violation.
- */
-async function openPage(browser, { viewport = DESKTOP } = {}) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const log = { requests: [], console: [], pageErrors: [], csp: [] };
-  page.on('request', (request) => {
-    log.requests.push({ url: request.url(), method: request.method(), body: request.postData() || '', headers: request.headers() });
-  });
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') log.console.push(message.text());
-  });
-  page.on('pageerror', (error) => log.pageErrors.push(error.message));
-  // CDP-injected, so the page's CSP does not apply to this listener itself.
-  await context.exposeBinding('__vanishCspViolation', (_source, text) => log.csp.push(text));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__vanishCspViolation(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
-    });
-  });
-  return { context, page, log };
-}
-
-/** No CSP violation, no page error, no console error except the HTTP statuses in `allowStatuses`. */
-function assertCleanConsole(log, { allowStatuses = [] } = {}) {
-  assert.deepEqual(log.csp, [], 'CSP violations');
-  assert.deepEqual(log.pageErrors, [], 'uncaught page errors');
-  const unexpected = log.console.filter((text) => {
-    const match = HTTP_ERROR_LOG.exec(text);
-    return !(match && allowStatuses.includes(Number(match[1])));
-  });
-  assert.deepEqual(unexpected, [], 'console errors and warnings');
-}
-
-/** None of `needles` (key, passphrase, plaintext) appears in any request URL, header or body. */
-function assertNothingLeaked(log, needles) {
-  assert.ok(log.requests.length > 0, 'requests were recorded');
-  for (const needle of needles.filter(Boolean)) {
-    for (const request of log.requests) {
-      const wire = `${request.method} ${request.url}\n${JSON.stringify(request.headers)}\n${request.body}`;
-      assert.ok(!wire.includes(needle), `request ${request.method} ${request.url} carries ${JSON.stringify(needle.slice(0, 12))}…`);
-    }
-  }
-}
-
-async function metaOf(base, id) {
-  const response = await fetch(`${base}/api/secrets/${id}/meta`);
-  return { status: response.status, body: await response.json().catch(() => null) };
-}
-
-/** Creates a secret straight through the API with the same envelope code as the UI. */
-async function createViaApi(base, plaintext, { maxViews = 1, passphrase = '' } = {}) {
-  const sealed = await seal(plaintext, { passphrase });
-  const body = { encrypted: sealed.encrypted, iv: sealed.iv, ttl: 3_600_000, maxViews };
-  if (sealed.passphraseVerifier) body.passphraseVerifier = sealed.passphraseVerifier;
-  const response = await fetch(`${base}/api/secrets`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-  });
-  assert.equal(response.status, 201);
-  const created = await response.json();
-  return { ...created, key: sealed.key, link: `${base}/s/${created.id}#${sealed.key}` };
-}
-
-/** Fills the create form and returns `{link, id, key, manageLink}` from the result view. */
-async function createInUi(page, base, { secret, ttl = '3600000', views = '1', passphrase = '' }) {
-  await page.goto(`${base}/`);
-  await page.locator('#create-view').waitFor();
-  await page.fill('#secret', secret);
-  await page.selectOption('#ttl', ttl);
-  await page.fill('#views', views);
-  if (passphrase) await page.fill('#passphrase', passphrase);
-  await page.click('#create-button');
-  await page.locator('#result-view').waitFor({ timeout: 20_000 });
-  const link = await page.inputValue('#share-link');
-  const match = /^(.+)\/s\/([A-Za-z0-9]{8,64})#([A-Za-z0-9_-]{43})$/.exec(link);
-  assert.ok(match, `share link has the form {base}/s/{id}#{key}: ${link}`);
-  assert.equal(match[1], base);
-  return { link, id: match[2], key: match[3], manageLink: await page.inputValue('#manage-link') };
-}
-
-async function screenshot(page, name) {
-  if (!screenshotDir) return;
-  mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
-}
-
-function cliHasSend() {
-  const result = spawnSync(binary, ['send', '--help'], { encoding: 'utf8', timeout: 10_000 });
-  return result.status === 0;
-}
-
-// ---- The suite -------------------------------------------------------------------
-
-function defineSuite() {
-  const { chromium } = createRequire(import.meta.url)('playwright-core');
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    // launch() gives Chromium a fresh temporary --user-data-dir of its own and
-    // removes it on close; each test then opens isolated contexts in it.
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+browserSuite('web UI browser tests', (ctx) => {
+  const { server, browser } = ctx;
 
   describe('create and reveal', () => {
     test('a secret created in the UI is revealed once in the UI, and nothing secret goes over the wire', async () => {
@@ -415,6 +210,21 @@ function defineSuite() {
       assert.equal((await metaOf(server.base, created.id)).body.viewsLeft, 1);
     });
 
+    test('the full link opened in the tab of an incomplete one loads, though only the fragment differs', async () => {
+      const created = await createViaApi(server.base, 'second try');
+      const { context, page, log } = await openPage(browser);
+      await page.goto(`${server.base}/s/${created.id}#${created.key.slice(0, 20)}`);
+      await page.locator('#badlink-view').waitFor();
+      // The page removed the fragment, so this URL differs from the current one only by it.
+      await page.goto(created.link);
+      await page.locator('#ready-view').waitFor();
+      await page.click('#reveal-button');
+      await page.locator('#secret-view').waitFor();
+      assert.equal(await page.textContent('#secret-text'), 'second try');
+      assertCleanConsole(log);
+      await context.close();
+    });
+
     test('a secret already revealed elsewhere shows the not-available page on Reveal', async () => {
       const created = await createViaApi(server.base, 'race');
       const { context, page, log } = await openPage(browser);
@@ -550,12 +360,12 @@ function defineSuite() {
       await page.goto(`${server.base}/`);
       await page.locator('#create-view').waitFor();
       const order = [];
-      for (let i = 0; i < 8; i += 1) {
+      for (let i = 0; i < 10; i += 1) {
         await page.keyboard.press('Tab');
         order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.className));
       }
-      assert.deepEqual(order.slice(0, 8), [
-        'skip-link', 'brand', 'secret', 'ttl', 'views', 'passphrase', 'passphrase-toggle', 'create-button',
+      assert.deepEqual(order, [
+        'skip-link', 'brand', 'language', 'secret', 'file', 'ttl', 'views', 'passphrase', 'passphrase-toggle', 'create-button',
       ]);
       await page.focus('#secret');
       await page.keyboard.type('typed by keyboard');
@@ -579,7 +389,7 @@ function defineSuite() {
       await page.fill('#views', '0');
       await page.click('#create-button');
       assert.match(await page.textContent('#views-error'), /1 to 100/);
-      assert.equal(log.requests.filter((r) => r.url.includes('/api/')).length, 0);
+      assert.equal(log.requests.filter((r) => r.url.includes('/api/secrets')).length, 0);
       await context.close();
     });
   });
@@ -650,13 +460,13 @@ function defineSuite() {
       }
     });
 
-    cliTest('a binary file sent with the CLI is offered as a download, byte for byte', async () => {
+    cliTest('bytes that are not text, sent without a name, are offered as a download, byte for byte', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'vanish-bin-'));
       const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
       const file = join(dir, 'blob.bin');
       writeFileSync(file, bytes);
       try {
-        const sent = spawnSync(binary, ['send', '--server', server.base, file], { encoding: 'utf8', timeout: 30_000 });
+        const sent = spawnSync(binary, ['send', '--server', server.base, '--no-name', file], { encoding: 'utf8', timeout: 30_000 });
         assert.equal(sent.status, 0, sent.stderr);
         const link = sent.stdout.trim().split('\n').pop().trim();
         const { context, page, log } = await openPage(browser);
@@ -664,7 +474,9 @@ function defineSuite() {
         await page.click('#reveal-button');
         await page.locator('#secret-view').waitFor();
         assert.equal(await page.isVisible('#secret-binary'), true, 'says it is not text');
+        assert.equal(await page.isVisible('#file-card'), false, 'not a file: no name to show');
         const [download] = await Promise.all([page.waitForEvent('download'), page.click('#secret-download')]);
+        assert.equal(download.suggestedFilename(), 'secret.bin');
         assert.deepEqual(readFileSync(await download.path()), bytes);
         assertCleanConsole(log);
         await context.close();
@@ -673,4 +485,4 @@ function defineSuite() {
       }
     });
   });
-}
+});

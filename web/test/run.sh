@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Runs the web UI tests: the envelope unit tests (Node only) and the real-browser
-# tests (headless Chromium against the real `vanish serve`).
+# Runs the web UI tests: the unit tests of the UI's modules (Node only: envelope,
+# payload, zip, languages) and the real-browser tests (headless Chromium against the real
+# `vanish serve`: pages, files with the CLI, the QR code read back by zbarimg, every page
+# state in every language checked by axe-core).
 #
 #   web/test/run.sh                      # from anywhere; builds nothing
 #   VANISH_BIN=path/to/vanish web/test/run.sh
 #   VANISH_REQUIRE_ALL=1 web/test/run.sh # CI: a missing Node, Chromium or binary fails
 #
 # Without VANISH_REQUIRE_ALL=1, a missing Chromium or binary skips the browser
-# tests with a loud SKIPPED line and exits 0.
+# tests with a loud SKIPPED line and exits 0; so does a missing zbarimg (zbar-tools) the
+# QR decoding, and a missing python3 the reading of .zip archives.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,8 +41,8 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 cd "$here"
-# The envelope tests need no dependencies; they always run.
-files=(envelope.test.mjs)
+# The envelope, payload and zip tests need no npm dependencies; they always run.
+files=(envelope.test.mjs payload.test.mjs zip.test.mjs i18n.test.mjs)
 
 if [ ! -x "$chromium" ]; then
   skip_or_fail "Chromium not found at $chromium (apt-get install -y chromium)"
@@ -51,7 +54,7 @@ else
   else
     npm install --no-audit --no-fund --loglevel=error
   fi
-  files+=(browser.test.mjs)
+  files+=(browser.test.mjs files.test.mjs qr.test.mjs access.test.mjs pages.test.mjs)
 fi
 
 node --test --test-concurrency=1 "${files[@]}"

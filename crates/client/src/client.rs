@@ -3,10 +3,12 @@
 //! the secret's address and manage token ([`crate::receipt`]), never the link's key.
 //!
 //! Sealing and opening happen here, on the caller's machine, with vanish-core's envelope;
-//! only ciphertext, the iv and the passphrase verifier are ever sent. The link's
+//! only ciphertext, the iv and the passphrase verifier are ever sent. A file's name and
+//! media type go inside the sealed payload (format 2, [`vanish_core::payload`]). The link's
 //! `#fragment` never leaves this process: URLs are built from the link's base and id.
 //! Error classification lives in [`crate::error`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -17,8 +19,10 @@ use ureq::http::Response;
 use vanish_core::api::{CreateResponse, MetaResponse, RevealResponse, StatusResponse};
 use vanish_core::envelope::{KEY_BYTES, Keys, Link, LinkKey, Verifier};
 use vanish_core::id::SecretId;
+use vanish_core::payload::{FileInfo, Payload};
 use vanish_core::validate::IV_BYTES;
 
+use crate::api_token::ApiToken;
 use crate::error::Error;
 use crate::escape;
 use crate::receipt::SecretAddress;
@@ -58,6 +62,12 @@ pub struct SendOptions {
     pub views: Option<u32>,
     /// Protects the secret with a passphrase on top of the link key.
     pub passphrase: Option<String>,
+    /// Sends the bytes as a file (payload format 2) with this name and media type, which
+    /// are sealed with it; `None` sends the bytes alone (format 1).
+    pub file: Option<FileInfo>,
+    /// For servers that require one to create (`CREATE_ACCESS=token`): sent as
+    /// `Authorization: Bearer`, with the create request only.
+    pub api_token: Option<ApiToken>,
 }
 
 impl fmt::Debug for SendOptions {
@@ -66,6 +76,8 @@ impl fmt::Debug for SendOptions {
             .field("ttl_ms", &self.ttl_ms)
             .field("views", &self.views)
             .field("has_passphrase", &self.passphrase.is_some())
+            .field("is_file", &self.file.is_some())
+            .field("has_api_token", &self.api_token.is_some())
             .finish()
     }
 }
@@ -99,9 +111,13 @@ impl fmt::Debug for Sent {
     }
 }
 
-/// A revealed secret: the plaintext and how many views remain for others.
+/// A revealed secret: its bytes, what the sender said about it if it is a file, and how
+/// many views remain for others.
 pub struct Revealed {
+    /// The secret's bytes (a file's content, without the payload's frame).
     pub plaintext: Vec<u8>,
+    /// For a file: its name (already made safe) and media type, as the sender gave them.
+    pub file: Option<FileInfo>,
     pub views_left: u32,
 }
 
@@ -109,6 +125,7 @@ impl fmt::Debug for Revealed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Revealed")
             .field("bytes", &self.plaintext.len())
+            .field("is_file", &self.file.is_some())
             .field("views_left", &self.views_left)
             .finish()
     }
@@ -180,7 +197,11 @@ impl Client {
     ) -> Result<Sent, Error> {
         let link_key = LinkKey::from_bytes(random::<KEY_BYTES>()?);
         let keys = Keys::derive(&link_key, options.passphrase.as_deref());
-        let sealed = keys.seal(random::<IV_BYTES>()?, plaintext);
+        let payload = match &options.file {
+            Some(file) => Cow::Owned(Payload::file(file.clone(), plaintext).encode()),
+            None => Cow::Borrowed(plaintext),
+        };
+        let sealed = keys.seal(random::<IV_BYTES>()?, &payload);
         let request = CreateRequest {
             encrypted: &sealed.encrypted,
             iv: &sealed.iv,
@@ -189,7 +210,8 @@ impl Client {
             passphrase_verifier: keys.verifier().map(Verifier::encode),
         };
         let url = format!("{}/api/secrets", server.as_str());
-        let created: CreateResponse = parse(&self.post(&url, &request)?)?;
+        let created: CreateResponse =
+            parse(&self.post_as(&url, &request, options.api_token.as_ref())?)?;
         let id = SecretId::parse(&created.id)
             .ok_or_else(|| Error::InvalidResponse("the server sent an invalid id".into()))?;
         // The token is printed and put into the receipt link: it must be what a token is.
@@ -235,8 +257,14 @@ impl Client {
         };
         let url = format!("{}/reveal", secret_url(link));
         let revealed: RevealResponse = parse(&self.post(&url, &request)?)?;
+        let mut plaintext = keys.open(&revealed.encrypted, &revealed.iv)?;
+        let Payload { file, content } = Payload::decode(&plaintext);
+        // The content is the payload's tail: drop the frame in place, without a copy.
+        let frame = plaintext.len() - content.len();
+        plaintext.drain(..frame);
         Ok(Revealed {
-            plaintext: keys.open(&revealed.encrypted, &revealed.iv)?,
+            plaintext,
+            file,
             views_left: revealed.views_left,
         })
     }
@@ -260,13 +288,26 @@ impl Client {
 
     /// POSTs `body` as JSON and returns the success body.
     fn post(&self, url: &str, body: &impl Serialize) -> Result<Vec<u8>, Error> {
+        self.post_as(url, body, None)
+    }
+
+    /// Like [`Client::post`], presenting `token` as `Authorization: Bearer` when given.
+    /// Redirects are never followed (see [`Client::new`]), so the token goes to `url` only.
+    fn post_as(
+        &self,
+        url: &str,
+        body: &impl Serialize,
+        token: Option<&ApiToken>,
+    ) -> Result<Vec<u8>, Error> {
         let json = serde_json::to_vec(body).expect("request types always serialize");
-        let response = self
+        let mut request = self
             .agent
             .post(url)
-            .header("Content-Type", "application/json")
-            .send(&json[..])?;
-        finish(response)
+            .header("Content-Type", "application/json");
+        if let Some(token) = token {
+            request = request.header("Authorization", token.authorization());
+        }
+        finish(request.send(&json[..])?)
     }
 }
 
@@ -358,15 +399,20 @@ mod tests {
     fn debug_output_hides_the_passphrase_and_plaintext() {
         let options = SendOptions {
             passphrase: Some("hunter2".into()),
+            api_token: ApiToken::parse("vns_api_secret"),
             ..SendOptions::default()
         };
         let revealed = Revealed {
             plaintext: b"top secret".to_vec(),
+            file: Some(FileInfo::new(Some("diary.txt"), None)),
             views_left: 0,
         };
         let shown = format!("{options:?} {revealed:?}");
         assert!(
-            !shown.contains("hunter2") && !shown.contains("top secret"),
+            !shown.contains("hunter2")
+                && !shown.contains("top secret")
+                && !shown.contains("diary")
+                && !shown.contains("api_secret"),
             "{shown}"
         );
     }

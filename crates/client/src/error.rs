@@ -53,6 +53,9 @@ pub enum Error {
     /// The secret is larger than the server accepts.
     #[error("the secret is too large for this server")]
     TooLarge,
+    /// The server does not let this client create secrets (docs/api.md, "Who may create").
+    #[error("{0}")]
+    NotAllowedToCreate(CreateRefusal),
     /// The server could not be reached or the connection failed.
     #[error("network error: {0}")]
     Network(String),
@@ -72,6 +75,22 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("no randomness available from the operating system: {0}")]
     Entropy(String),
+}
+
+/// Why a server refused to create a secret: the three codes of docs/api.md, "Who may
+/// create". Reading never meets these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CreateRefusal {
+    /// `AUTH_REQUIRED`: the server wants an API token (or a signed-in identity) and no
+    /// valid one came.
+    #[error("this server creates secrets only with a valid API token (AUTH_REQUIRED)")]
+    AuthRequired,
+    /// `CREATOR_NOT_ALLOWED`: the identity its sign-in proxy vouches for may not create.
+    #[error("this server does not let this identity create secrets (CREATOR_NOT_ALLOWED)")]
+    CreatorNotAllowed,
+    /// `READ_ONLY`: this server only reveals what another instance created.
+    #[error("this server only reveals secrets; it does not create them (READ_ONLY)")]
+    ReadOnly,
 }
 
 fn retry_hint(retry_after: Option<Duration>) -> String {
@@ -96,6 +115,11 @@ impl Error {
         // Matched raw below; only the escaped form is ever kept in a variant.
         match (status, code) {
             (404, _) => Self::NotFound,
+            (401, "AUTH_REQUIRED") => Self::NotAllowedToCreate(CreateRefusal::AuthRequired),
+            (403, "CREATOR_NOT_ALLOWED") => {
+                Self::NotAllowedToCreate(CreateRefusal::CreatorNotAllowed)
+            }
+            (403, "READ_ONLY") => Self::NotAllowedToCreate(CreateRefusal::ReadOnly),
             (401, "PASSPHRASE_INVALID") => Self::PassphraseInvalid,
             (401, _) => Self::PassphraseRequired,
             (403, "BANNED") => Self::Banned { retry_after },
@@ -170,6 +194,28 @@ mod tests {
             Error::from_response(503, None, &body("STORE_UNAVAILABLE")),
             Error::Unavailable { code, .. } if code == "STORE_UNAVAILABLE"
         ));
+    }
+
+    #[test]
+    fn refusals_to_create_are_told_apart_from_passphrase_and_manage_token_errors() {
+        let cases = [
+            (401, "AUTH_REQUIRED", CreateRefusal::AuthRequired),
+            (403, "CREATOR_NOT_ALLOWED", CreateRefusal::CreatorNotAllowed),
+            (403, "READ_ONLY", CreateRefusal::ReadOnly),
+        ];
+        for (status, code, refusal) in cases {
+            assert!(
+                matches!(
+                    Error::from_response(status, None, &body(code)),
+                    Error::NotAllowedToCreate(r) if r == refusal
+                ),
+                "{code}"
+            );
+        }
+        assert_eq!(
+            Error::NotAllowedToCreate(CreateRefusal::ReadOnly).to_string(),
+            "this server only reveals secrets; it does not create them (READ_ONLY)"
+        );
     }
 
     #[test]

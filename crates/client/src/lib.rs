@@ -2,6 +2,7 @@
 //! library by anything that wants to send or read vanish secrets without a browser.
 //!
 //! Map:
+//! - [`api_token`]: [`ApiToken`], the bearer credential a server may require to create.
 //! - [`client`]: [`Client`] and its operations (send, meta, reveal, status, burn), the
 //!   server URL type and the request bodies. Secrets are sealed and opened here, on the
 //!   caller's machine, with [`vanish_core::envelope`].
@@ -14,12 +15,15 @@
 //! Blocking by design (`ureq`, no async runtime): the CLI does one request at a time.
 //! Randomness comes from the OS via `getrandom`.
 
+pub mod api_token;
 pub mod client;
 pub mod error;
 pub mod escape;
 pub mod receipt;
 
+pub use api_token::ApiToken;
 pub use client::{Client, Revealed, SendOptions, Sent, Server};
-pub use error::Error;
+pub use error::{CreateRefusal, Error};
 pub use receipt::{ManageTarget, SecretAddress};
 pub use vanish_core::envelope::Link;
+pub use vanish_core::payload::FileInfo;

@@ -321,6 +321,7 @@ impl fmt::Debug for Link {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::payload::{FileInfo, Payload};
     use serde_json::{Value, json};
 
     const VECTORS: &str = include_str!("../../../docs/envelope-vectors.json");
@@ -385,8 +386,113 @@ mod tests {
                 Vec::new(),
                 Some("x"),
             ),
+            (
+                "file (payload format 2) with name and media type",
+                counting,
+                iv(0x50),
+                Payload::file(
+                    FileInfo::new(Some("notes.txt"), Some("text/plain")),
+                    b"line one\nline two\n",
+                )
+                .encode(),
+                None,
+            ),
+            (
+                "file (payload format 2) with a non-ASCII name and a passphrase",
+                mixed,
+                iv(0x60),
+                Payload::file(
+                    FileInfo::new(Some("schlüssel 鍵.pem"), None),
+                    &[0, 1, 2, 0xfe, 0xff],
+                )
+                .encode(),
+                Some("pässwörd 🔑"),
+            ),
         ]
     }
+
+    /// Plaintexts and how a reader decodes them (`docs/envelope.md`, "Payload formats").
+    /// `canonical` ones are exactly what a writer produces for that file and content.
+    fn payload_cases() -> Vec<(&'static str, Vec<u8>, bool)> {
+        let frame = |version: u8, header: &[u8], content: &[u8]| {
+            let mut plaintext = crate::payload::MAGIC.to_vec();
+            plaintext.push(version);
+            let length = u16::try_from(header.len()).expect("short header");
+            plaintext.extend_from_slice(&length.to_be_bytes());
+            plaintext.extend_from_slice(header);
+            plaintext.extend_from_slice(content);
+            plaintext
+        };
+        let file = |name: Option<&str>, media_type: Option<&str>, content: &[u8]| {
+            Payload::file(FileInfo::new(name, media_type), content).encode()
+        };
+        vec![
+            ("text is format 1", "hello, vanish".into(), true),
+            (
+                "a file with name and media type",
+                file(Some("report.pdf"), Some("application/pdf"), b"%PDF-1.7"),
+                true,
+            ),
+            ("a file without name or type", file(None, None, b"x"), true),
+            (
+                "an empty file with a non-ASCII name",
+                file(Some("Grüße 秘密.txt"), Some("text/plain"), b""),
+                true,
+            ),
+            (
+                "unknown header fields and fields of another type are ignored",
+                frame(2, br#"{"name":5,"type":"text/plain","size":1}"#, b"!"),
+                false,
+            ),
+            (
+                "a name is made safe on reading",
+                frame(2, br#"{"name":"../../.ssh/authorized_keys"}"#, b"k"),
+                false,
+            ),
+            (
+                "an unknown version is format 1",
+                frame(3, b"{}", b"x"),
+                false,
+            ),
+            (
+                "a header longer than the plaintext is format 1",
+                b"\0vanish\x02\x00\x09{}x".to_vec(),
+                false,
+            ),
+            (
+                "a header that is not a JSON object is format 1",
+                frame(2, b"[]", b"x"),
+                false,
+            ),
+            (
+                "a header that is not UTF-8 JSON is format 1",
+                frame(2, b"\xff\xfe", b"x"),
+                false,
+            ),
+            ("the magic alone is format 1", b"\0vanish".to_vec(), false),
+        ]
+    }
+
+    /// Raw names and what [`crate::payload::safe_file_name`] makes of them.
+    const FILE_NAMES: &[&str] = &[
+        "notes.txt",
+        "a/b/c.txt",
+        "C:\\Users\\x\\key.pem",
+        "..",
+        " . ",
+        ".bashrc",
+        "evil\u{202E}gpj.exe",
+        "zero\u{200B}width\u{FEFF}.txt",
+        "tab\there\n.txt",
+        "what?<>:\"|*.txt",
+        "trailing dots...",
+        "  spaced out  ",
+        "Grüße 秘密.txt",
+        "con",
+        "NUL.txt",
+        "com1.log",
+        "com0.log",
+    ];
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -417,11 +523,39 @@ mod tests {
                 })
             })
             .collect();
+        let payloads: Vec<Value> = payload_cases()
+            .into_iter()
+            .map(|(name, plaintext, canonical)| {
+                let payload = Payload::decode(&plaintext);
+                let file = payload
+                    .file
+                    .as_ref()
+                    .map(|file| json!({"name": file.name(), "type": file.media_type()}));
+                json!({
+                    "name": name,
+                    "plaintext": hex(&plaintext),
+                    "canonical": canonical,
+                    "format": if file.is_some() { 2 } else { 1 },
+                    "file": file,
+                    "content": hex(payload.content),
+                })
+            })
+            .collect();
+        let long_name = format!("{}.tar.gz", "é".repeat(150));
+        let long_device = format!("con.{}", "x".repeat(250));
+        let file_names: Vec<Value> = FILE_NAMES
+            .iter()
+            .copied()
+            .chain([long_name.as_str(), long_device.as_str()])
+            .map(|raw| json!({"raw": raw, "safe": crate::payload::safe_file_name(raw)}))
+            .collect();
         json!({
             "description": "vanish envelope test vectors; see docs/envelope.md",
             "encoding": "key, iv, encrypted and verifier are base64url without padding, as in links and on the wire; plaintext is lowercase hex; passphrase is a JSON string (its UTF-8 bytes are the PBKDF2 password) or null",
             "pbkdf2": {"hash": "SHA-256", "iterations": PBKDF2_ROUNDS, "saltIs": "the 32 link-key bytes", "outputBytes": 64},
             "vectors": vectors,
+            "payloads": payloads,
+            "fileNames": file_names,
         })
     }
 

@@ -7,6 +7,8 @@
 //!   hashing, constant-time comparison).
 //! - [`envelope`]: AES-256-GCM sealing, the passphrase derivation and share links
 //!   (`docs/envelope.md`).
+//! - [`payload`]: what the envelope holds: the bytes alone, or a file with its name and
+//!   media type (`docs/envelope.md`).
 //! - [`error`]: the API's error codes and their HTTP statuses.
 //! - [`limits`]: the tunable bounds (TTL, views, sizes) with the original service's defaults.
 //! - [`validate`]: turns a create/manage/reveal request body into typed, valid values.
@@ -18,6 +20,10 @@
 //! - [`routes`]: the API's route templates, methods, and which budget each spends.
 //! - [`cors`]: origin normalisation and the cross-origin verdict.
 //! - [`breaker`]: the circuit-breaker state machine.
+//! - [`secret`]: one stored secret as a value and what reveal, burn and status do to it.
+//! - [`request`]: request-shape rules every host applies (request ids, header bytes).
+//! - [`settings`]: checks of the settings every host shares, naming the variable.
+//! - [`decision_cache`]: the rate-limit decision cache's rules (what is kept, how long).
 //!
 //! Randomness is the caller's: functions that need it take bytes, so this crate never
 //! touches the OS.
@@ -27,12 +33,17 @@ pub mod api;
 pub mod breaker;
 pub mod clock;
 pub mod cors;
+pub mod decision_cache;
 pub mod envelope;
 pub mod error;
 pub mod headers;
 pub mod id;
 pub mod limits;
+pub mod payload;
 pub mod ratelimit;
 pub mod receipt;
+pub mod request;
 pub mod routes;
+pub mod secret;
+pub mod settings;
 pub mod validate;

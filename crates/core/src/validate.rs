@@ -234,7 +234,7 @@ pub fn is_base64url(s: &str) -> bool {
     let chars_ok = data
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    let padding_ok = padding == 0 || (padding <= 2 && s.len() % 4 == 0);
+    let padding_ok = padding == 0 || (padding <= 2 && s.len().is_multiple_of(4));
     chars_ok && padding_ok && !data.is_empty() && data.len() % 4 != 1
 }
 

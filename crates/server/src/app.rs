@@ -21,7 +21,7 @@ use crate::routes;
 use crate::routes::health::Readiness;
 use crate::routes::ui::Ui;
 use crate::state::{AppState, BodyLimit, Lifecycle, MetricsAccess, Shared};
-use crate::store::redis::persistence::warn_if_not_durable;
+use crate::store::redis::persistence::{Eviction, warn_if_not_durable};
 use crate::store::redis::{DEFAULT_PREFIX, Keys, RedisConnection, RedisOptions, RedisStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{SecretStore, StoreError};
@@ -56,8 +56,22 @@ pub fn open_store(config: &Config) -> Result<Arc<dyn SecretStore>, StoreError> {
 /// The [`Deps`] the configuration names: with `REDIS_URL`, Redis keeps the secrets and
 /// (sharing its connection) the rate-limit counters and bans; otherwise SQLite keeps the
 /// secrets and limits stay in process.
-pub fn open_deps(config: &Config, clock: Arc<dyn Clock>) -> Result<Deps, StoreError> {
+///
+/// A Redis that answers at once is checked before anything is served: one that may evict
+/// keys is refused here, so `vanish serve` does not start (unless
+/// `REDIS_ALLOW_EVICTION=true`). One that does not answer yet is checked at first contact.
+pub async fn open_deps(config: &Config, clock: Arc<dyn Clock>) -> Result<Deps, StoreError> {
     let (store, shared_limits) = open_backends(config)?;
+    if config.storage.redis.is_some() {
+        match tokio::time::timeout(FIRST_CONTACT, store.ping()).await {
+            Ok(Err(refused @ StoreError::Refused(_))) => return Err(refused),
+            Ok(Ok(())) => {}
+            Ok(Err(_)) | Err(_) => tracing::warn!(
+                "Redis does not answer yet; starting anyway (not ready until it does), its \
+                 settings are checked when it answers"
+            ),
+        }
+    }
     Ok(Deps {
         store,
         shared_limits,
@@ -65,26 +79,35 @@ pub fn open_deps(config: &Config, clock: Arc<dyn Clock>) -> Result<Deps, StoreEr
     })
 }
 
+/// How long startup waits for Redis to answer its first check.
+const FIRST_CONTACT: Duration = Duration::from_secs(3);
+
 type OpenedBackends = (Arc<dyn SecretStore>, Option<Arc<dyn LimitStore>>);
 
 fn open_backends(config: &Config) -> Result<OpenedBackends, StoreError> {
     let Some(target) = &config.storage.redis else {
         return Ok((Arc::new(SqliteStore::open(&config.storage.data_dir)?), None));
     };
-    // The Redis client gives up when the breaker would, so a hung Redis costs one
-    // operation timeout, never more.
+    // A command waits half the breaker's operation timeout, so a reply lost to the response
+    // timeout can be asked for once more (store/redis, "Retries") within the operation's
+    // budget; a hung Redis still costs one operation timeout, never more.
     let op_timeout = config.resilience.operation_timeout;
     let options = RedisOptions {
         connect_timeout: op_timeout.min(Duration::from_secs(1)),
-        response_timeout: op_timeout,
+        response_timeout: op_timeout / 2,
     };
     let conn = RedisConnection::open(target, options)?;
     let keys = Keys::new(DEFAULT_PREFIX)?;
     tracing::info!(redis = %target, "secrets, rate limits and bans are kept in Redis");
     tokio::spawn(warn_if_not_durable(conn.clone()));
     let limits = RedisLimitStore::new(conn.clone(), keys.clone());
+    let eviction = if config.storage.redis_allow_eviction {
+        Eviction::Tolerate
+    } else {
+        Eviction::Refuse
+    };
     Ok((
-        Arc::new(RedisStore::new(conn, keys)),
+        Arc::new(RedisStore::new(conn, keys).with_eviction(eviction)),
         Some(Arc::new(limits)),
     ))
 }

@@ -85,9 +85,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let retry_after_s = match &e {
             StoreError::CircuitOpen { retry_after_ms } => retry_after_ms.div_ceil(1000).max(1),
-            StoreError::Backend(_) | StoreError::Timeout | StoreError::Closed => {
-                STORE_RETRY_AFTER_S
-            }
+            StoreError::Backend(_)
+            | StoreError::Timeout
+            | StoreError::Closed
+            | StoreError::Refused(_) => STORE_RETRY_AFTER_S,
         };
         tracing::warn!(error = %e, "store unavailable");
         Self::new(ErrorCode::StoreUnavailable).with_retry_after(retry_after_s)

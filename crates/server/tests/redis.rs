@@ -7,14 +7,16 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use support::proxy::{Loss, LossyProxy};
 use support::redis::{RedisSentinel, RedisServer, connect, shared_cluster, unique_prefix};
 use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::ratelimit::{Action, Policy};
+use vanish_core::receipt::ReceiptState;
 use vanish_server::ratelimit::redis::RedisLimitStore;
 use vanish_server::ratelimit::{ClientKey, LimitStore};
-use vanish_server::store::redis::persistence::assess;
+use vanish_server::store::redis::persistence::{Eviction, assess};
 use vanish_server::store::redis::{Keys, RedisOptions, RedisStore};
-use vanish_server::store::{NewRecord, SecretStore, StoreError, Take};
+use vanish_server::store::{Managed, NewRecord, SecretStore, StoreError, Take};
 
 const T0: u64 = 1_800_000_000_000;
 const P: Policy = Policy {
@@ -259,6 +261,86 @@ async fn persistence_settings_are_read_from_every_node() {
     assert!(assess(&appendonly, &appendfsync).is_empty());
 }
 
+fn assert_refused_for(result: Result<(), StoreError>, policy: &str) {
+    let Err(StoreError::Refused(why)) = &result else {
+        panic!("an evicting Redis ({policy}) is refused: {result:?}")
+    };
+    assert!(
+        why.contains(&format!("maxmemory-policy {policy}")) && why.contains("REDIS_ALLOW_EVICTION"),
+        "{why}"
+    );
+}
+
+#[tokio::test]
+async fn a_redis_that_may_evict_keys_is_refused_unless_tolerated() {
+    let Some(evicting) = RedisServer::start_with_args(&["--maxmemory-policy", "allkeys-lru"])
+    else {
+        return;
+    };
+    let store = store_on(&evicting.url(), RedisOptions::default());
+    assert_refused_for(store.put(record(1)).await, "allkeys-lru");
+    assert_refused_for(store.ping().await, "allkeys-lru");
+    assert_eq!(evicting.cli(&["DBSIZE"]).trim(), "0", "nothing was written");
+
+    let tolerant =
+        store_on(&evicting.url(), RedisOptions::default()).with_eviction(Eviction::Tolerate);
+    tolerant
+        .put(record(1))
+        .await
+        .expect("the operator tolerates eviction");
+
+    let Some(safe) = RedisServer::start_with_args(&["--maxmemory-policy", "noeviction"]) else {
+        return;
+    };
+    store_on(&safe.url(), RedisOptions::default())
+        .put(record(1))
+        .await
+        .expect("noeviction serves");
+}
+
+#[tokio::test]
+async fn a_redis_out_at_first_contact_is_checked_when_it_answers() {
+    let Some(mut evicting) = RedisServer::start_with_args(&["--maxmemory-policy", "volatile-ttl"])
+    else {
+        return;
+    };
+    evicting.kill();
+    let store = store_on(&evicting.url(), RedisOptions::default());
+    let unreachable = store.put(record(1)).await;
+    assert!(
+        matches!(unreachable, Err(StoreError::Backend(_))),
+        "{unreachable:?}"
+    );
+    evicting.restart();
+    assert_refused_for(store.put(record(1)).await, "volatile-ttl");
+}
+
+#[tokio::test]
+async fn in_a_cluster_every_primary_must_keep_its_keys() {
+    let Some(cluster) = support::redis::RedisCluster::start() else {
+        return;
+    };
+    for bad in cluster.nodes() {
+        assert_eq!(
+            bad.cli(&["CONFIG", "SET", "maxmemory-policy", "volatile-lru"])
+                .trim(),
+            "OK"
+        );
+        let store = store_on(&cluster.url(), RedisOptions::default());
+        assert_refused_for(store.put(record(1)).await, "volatile-lru");
+        assert_eq!(
+            bad.cli(&["CONFIG", "SET", "maxmemory-policy", "noeviction"])
+                .trim(),
+            "OK"
+        );
+    }
+    let store = store_on(&cluster.url(), RedisOptions::default());
+    store
+        .put(record(1))
+        .await
+        .expect("every primary keeps its keys");
+}
+
 #[tokio::test]
 async fn a_rediss_url_refuses_a_server_it_cannot_verify() {
     let Some(ca) = support::redis::TestCa::generate() else {
@@ -364,4 +446,179 @@ async fn behind_sentinel_the_store_follows_a_failover() {
         panic!("revealable after failover")
     };
     assert_eq!(r.encrypted, "ciphertext1");
+}
+
+/// Timeouts short enough that a reply held back by the proxy times out quickly.
+const LOSSY: RedisOptions = RedisOptions {
+    connect_timeout: Duration::from_millis(500),
+    response_timeout: Duration::from_millis(500),
+};
+
+/// Held back past the response timeout, yet delivered before a retry sent at the timeout
+/// times out in turn (replies on one connection keep their order).
+const HELD_BACK: Loss = Loss::Delay(Duration::from_millis(800));
+
+/// A standalone Redis reached through a [`LossyProxy`].
+fn standalone_behind_a_proxy() -> Option<(RedisServer, LossyProxy)> {
+    let redis = RedisServer::start()?;
+    let proxy = LossyProxy::start();
+    proxy.forward_to(redis.port());
+    Some((redis, proxy))
+}
+
+/// A one-node Redis Cluster (all slots on one primary) that announces the proxy's port,
+/// so the cluster client reaches it only through the proxy, even after rediscovery.
+fn cluster_behind_a_proxy() -> Option<(RedisServer, LossyProxy)> {
+    let proxy = LossyProxy::start();
+    let bus = support::redis::free_port().to_string();
+    let announced = proxy.port().to_string();
+    let node = RedisServer::start_with_args(&[
+        "--cluster-enabled",
+        "yes",
+        "--cluster-port",
+        &bus,
+        "--cluster-announce-ip",
+        "127.0.0.1",
+        "--cluster-announce-port",
+        &announced,
+    ])?;
+    proxy.forward_to(node.port());
+    assert_eq!(
+        node.cli(&["CLUSTER", "ADDSLOTSRANGE", "0", "16383"]).trim(),
+        "OK"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !node.cli(&["CLUSTER", "INFO"]).contains("cluster_state:ok") {
+        assert!(
+            Instant::now() < deadline,
+            "the one-node cluster never became ok"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some((node, proxy))
+}
+
+/// Put, take and burn one secret, each with its reply lost once on the way back: every
+/// call still reports what it did, and did it once.
+async fn lost_replies_neither_repeat_nor_hide_a_write(
+    redis: &RedisServer,
+    url: &str,
+    proxy: &LossyProxy,
+    loss: Loss,
+) {
+    let store = store_on(url, LOSSY);
+    // Scripts loaded and the eviction check made before any reply is lost.
+    store.put(record(9)).await.expect("warm-up put");
+    store
+        .take(&record(9).id, None, T0)
+        .await
+        .expect("warm-up take");
+
+    let secret = NewRecord {
+        max_views: 3,
+        ..record(1)
+    };
+    let id = secret.id.clone();
+    proxy.lose_reply_to(id.as_str(), loss);
+    store
+        .put(secret)
+        .await
+        .expect("a stored secret is reported stored, though its reply was lost");
+    assert_eq!(proxy.lost(), 1, "the put's reply was lost");
+
+    proxy.lose_reply_to(id.as_str(), loss);
+    let taken = store.take(&id, None, T0).await.expect("take");
+    assert_eq!(proxy.lost(), 2, "the take's reply was lost");
+    let Take::Revealed(revealed) = taken else {
+        panic!("the view whose reply was lost is handed out: {taken:?}")
+    };
+    assert_eq!(
+        (revealed.encrypted.as_str(), revealed.views_left),
+        ("ciphertext1", 2)
+    );
+    let manage = TokenHash::of(b"manage");
+    let Managed::Done(receipt) = store.receipt(&id, manage, T0).await.expect("receipt") else {
+        panic!("receipt")
+    };
+    assert_eq!(
+        (receipt.views_left, receipt.viewed_at.len()),
+        (2, 1),
+        "exactly one view was consumed"
+    );
+
+    no_kept_reply_holds_the_ciphertext(redis).await;
+
+    proxy.lose_reply_to(id.as_str(), loss);
+    let burned = store.burn(&id, manage, T0).await.expect("burn");
+    assert_eq!((burned, proxy.lost()), (Managed::Done(()), 3));
+    let Managed::Done(receipt) = store.receipt(&id, manage, T0).await.expect("receipt") else {
+        panic!("receipt")
+    };
+    assert_eq!(
+        (receipt.stored_state, receipt.views_left),
+        (ReceiptState::Burned, 2)
+    );
+    assert_eq!(
+        store.take(&id, None, T0).await.expect("take"),
+        Take::NotFound
+    );
+}
+
+/// A call's kept reply lives seconds at most, and a reveal's (the ciphertext) goes as
+/// soon as its reply has arrived.
+async fn no_kept_reply_holds_the_ciphertext(redis: &RedisServer) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let kept = redis.cli(&["--scan", "--pattern", "*:call:*"]);
+        let keys: Vec<&str> = kept.lines().filter(|k| !k.is_empty()).collect();
+        for key in &keys {
+            let ttl: i64 = redis.cli(&["PTTL", key]).trim().parse().unwrap_or(-1);
+            assert!((0..=3_000).contains(&ttl), "{key} is kept for {ttl} ms");
+        }
+        let holding = keys
+            .iter()
+            .filter(|k| redis.cli(&["GET", k]).contains("ciphertext"))
+            .count();
+        if holding == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "a reveal's reply is still kept");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn standalone_a_dropped_connection_loses_no_write_and_repeats_none() {
+    let Some((redis, proxy)) = standalone_behind_a_proxy() else {
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{}", proxy.port());
+    lost_replies_neither_repeat_nor_hide_a_write(&redis, &url, &proxy, Loss::Close).await;
+}
+
+#[tokio::test]
+async fn standalone_a_reply_past_the_timeout_loses_no_write_and_repeats_none() {
+    let Some((redis, proxy)) = standalone_behind_a_proxy() else {
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{}", proxy.port());
+    lost_replies_neither_repeat_nor_hide_a_write(&redis, &url, &proxy, HELD_BACK).await;
+}
+
+#[tokio::test]
+async fn cluster_a_dropped_connection_loses_no_write_and_repeats_none() {
+    let Some((node, proxy)) = cluster_behind_a_proxy() else {
+        return;
+    };
+    let url = format!("redis+cluster://127.0.0.1:{}", proxy.port());
+    lost_replies_neither_repeat_nor_hide_a_write(&node, &url, &proxy, Loss::Close).await;
+}
+
+#[tokio::test]
+async fn cluster_a_reply_past_the_timeout_loses_no_write_and_repeats_none() {
+    let Some((node, proxy)) = cluster_behind_a_proxy() else {
+        return;
+    };
+    let url = format!("redis+cluster://127.0.0.1:{}", proxy.port());
+    lost_replies_neither_repeat_nor_hide_a_write(&node, &url, &proxy, HELD_BACK).await;
 }

@@ -13,7 +13,7 @@ use vanish_core::receipt::ReceiptState;
 use vanish_server::store::memory::MemoryStore;
 use vanish_server::store::redis::{Keys, RedisOptions, RedisStore};
 use vanish_server::store::sqlite::SqliteStore;
-use vanish_server::store::{Managed, Meta, NewRecord, SecretStore, Take};
+use vanish_server::store::{Managed, Meta, NewRecord, SecretStore, Swept, Take};
 
 const T0: u64 = 1_800_000_000_000;
 const TTL: u64 = 600_000;
@@ -312,13 +312,46 @@ pub async fn sweep_drops_expired_and_purges_old_receipts(s: &dyn SecretStore) {
         .sweep(T0 + TTL + RECEIPT_RETENTION_MS)
         .await
         .expect("sweep");
-    assert_eq!(swept.purged, 1);
+    assert_eq!((swept.purged, swept.has_more), (1, false));
     assert!(
         s.peek(&id(2), T0 + TTL + RECEIPT_RETENTION_MS)
             .await
             .expect("peek")
             .is_some()
     );
+}
+
+/// Sweeps at `now_ms` call after call, as the sweeper does, and adds up the calls.
+async fn sweep_all(s: &dyn SecretStore, now_ms: u64) -> Swept {
+    let mut total = Swept::default();
+    for _ in 0..10_000 {
+        let step = s.sweep(now_ms).await.expect("sweep");
+        total.expired += step.expired;
+        total.purged += step.purged;
+        if !step.has_more {
+            return total;
+        }
+    }
+    panic!("a sweep that never ends")
+}
+
+pub async fn a_backlog_is_swept_over_several_calls_each_secret_once(s: &dyn SecretStore) {
+    let backlog = 600u16;
+    let puts = (0..backlog).map(|n| {
+        let mut random = [0xA5; 32];
+        random[30..].copy_from_slice(&n.to_be_bytes());
+        s.put(NewRecord {
+            id: SecretId::from_random(random),
+            ..record(0, 1, None)
+        })
+    });
+    for put in futures::future::join_all(puts).await {
+        put.expect("put");
+    }
+    let swept = sweep_all(s, T0 + TTL).await;
+    assert_eq!((swept.expired, swept.purged), (u64::from(backlog), 0));
+    let swept = sweep_all(s, T0 + TTL + RECEIPT_RETENTION_MS).await;
+    assert_eq!((swept.expired, swept.purged), (0, u64::from(backlog)));
 }
 
 pub async fn concurrent_takes_never_exceed_max_views(s: Arc<dyn SecretStore>) {
@@ -370,6 +403,7 @@ macro_rules! conformance {
                 burning_a_used_up_secret_keeps_it_viewed,
                 receipts_follow_the_life_and_end_after_retention,
                 sweep_drops_expired_and_purges_old_receipts,
+                a_backlog_is_swept_over_several_calls_each_secret_once,
                 ping_succeeds_while_open,
             );
 

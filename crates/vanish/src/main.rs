@@ -73,7 +73,7 @@ fn serve(config: Config) -> ExitCode {
 
 async fn run_server(config: Config) -> anyhow::Result<()> {
     config.validate()?;
-    let deps = app::open_deps(&config, Arc::new(SystemClock))?;
+    let deps = app::open_deps(&config, Arc::new(SystemClock)).await?;
     let running = Server::start(&config, deps).await?;
     server::shutdown_signal().await;
     tracing::info!("shutting down");

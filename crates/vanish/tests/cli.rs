@@ -99,6 +99,7 @@ fn vanish_with_env(
         .args(args)
         .env("VANISH_SERVER", server)
         .env_remove("VANISH_MANAGE_TOKEN")
+        .env_remove("VANISH_TOKEN")
         // A proxy from the environment must not sit between the CLI and 127.0.0.1.
         .env("NO_PROXY", "*")
         .envs(env.iter().copied())
@@ -892,6 +893,7 @@ fn status_asks_for_the_manage_token_on_a_terminal_without_echoing_it() -> TestRe
         ])
         .env("VANISH_SERVER", server.url())
         .env_remove("VANISH_MANAGE_TOKEN")
+        .env_remove("VANISH_TOKEN")
         .env("NO_PROXY", "*")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -961,5 +963,142 @@ fn a_secret_shown_on_a_terminal_has_its_control_characters_escaped() -> TestResu
         "{shown:?}"
     );
     assert_eq!(raw_controls(&shown.replace(['\r', '\t'], "")), []);
+    Ok(())
+}
+
+// ---- Who may create (docs/api.md, "Who may create") ----------------------------------
+
+/// A new API token and its SHA-256, as an operator makes them: `vanish token --json`.
+fn make_api_token() -> Result<(String, String), Box<dyn std::error::Error>> {
+    let made = vanish_at(&closed_url(), &["token", "--json"], b"")?;
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let json: Value = serde_json::from_slice(&made.stdout)?;
+    let field = |name: &str| {
+        json[name]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or("missing field")
+    };
+    Ok((field("token")?, field("hash")?))
+}
+
+/// A server that creates only for `hash`'s token.
+fn token_server(hash: &str) -> Result<TestServer, Box<dyn std::error::Error>> {
+    TestServer::start_with(&[("CREATE_ACCESS", "token"), ("CREATE_TOKENS", hash)])
+}
+
+#[test]
+fn a_token_server_refuses_send_without_a_valid_token_with_exit_12_and_says_what_helps() -> TestResult
+{
+    let (_, hash) = make_api_token()?;
+    let server = token_server(&hash)?;
+
+    let none = server.vanish(&["send"], b"no token")?;
+    assert_eq!(
+        (none.code, none.stdout.as_slice()),
+        (12, &b""[..]),
+        "{}",
+        none.stderr
+    );
+    assert_eq!(
+        none.stderr,
+        "vanish: this server creates secrets only with a valid API token (AUTH_REQUIRED)\n\
+         hint: this server needs an API token: --token-file or VANISH_TOKEN\n"
+    );
+
+    let (other, _) = make_api_token()?;
+    let wrong = vanish_with_env(server.url(), &["send"], b"x", &[("VANISH_TOKEN", &other)])?;
+    assert_eq!(wrong.code, 12, "{}", wrong.stderr);
+    assert!(
+        wrong
+            .stderr
+            .contains("hint: the server did not accept this API token"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(!wrong.stderr.contains(&other), "the token is never printed");
+    Ok(())
+}
+
+#[test]
+fn a_token_from_a_file_the_environment_or_the_command_line_creates_and_get_needs_none() -> TestResult
+{
+    let (token, hash) = make_api_token()?;
+    let server = token_server(&hash)?;
+    let token_file = server.path("api-token");
+    std::fs::write(&token_file, format!("{token}\n"))?;
+    let token_file = token_file.to_str().ok_or("path")?;
+
+    let from_file = server.vanish(&["send", "--token-file", token_file], b"from a file")?;
+    let from_env = vanish_with_env(
+        server.url(),
+        &["send"],
+        b"from the env",
+        &[("VANISH_TOKEN", &token)],
+    )?;
+    let from_flag = server.vanish(&["send", "--token", &token], b"from the flag")?;
+    for (sent, text) in [
+        (from_file, "from a file"),
+        (from_env, "from the env"),
+        (from_flag, "from the flag"),
+    ] {
+        assert_eq!(sent.code, 0, "{text}: {}", sent.stderr);
+        assert!(!sent.stderr.contains(&token), "the token is never printed");
+        let link = sent.stdout_text();
+        // Reading never needs a token.
+        let got = server.vanish(&["get", link.trim_end()], b"")?;
+        assert_eq!(
+            (got.code, got.stdout_text()),
+            (0, text.to_owned()),
+            "{}",
+            got.stderr
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn an_unusable_token_or_two_token_options_exit_2_before_anything_is_sent() -> TestResult {
+    // Nothing listens here: a usage error must come first.
+    let url = closed_url();
+    let dir = tempfile::tempdir()?;
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "\n")?;
+    let empty = empty.to_str().ok_or("path")?;
+    let cases: [&[&str]; 3] = [
+        &["send", "--token-file", empty],
+        &["send", "--token", "two words"],
+        &["send", "--token", "t", "--token-file", empty],
+    ];
+    for args in cases {
+        let run = vanish_at(&url, args, b"x")?;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+    }
+    let run = vanish_at(&url, &["send", "--token", "two words"], b"x")?;
+    assert!(!run.stderr.contains("two words"), "{}", run.stderr);
+    Ok(())
+}
+
+#[test]
+fn a_read_only_server_refuses_send_with_exit_13_whatever_the_token() -> TestResult {
+    let (token, hash) = make_api_token()?;
+    let server = TestServer::start_with(&[("CREATE_ACCESS", "closed"), ("CREATE_TOKENS", &hash)])?;
+    for env in [&[][..], &[("VANISH_TOKEN", token.as_str())][..]] {
+        let sent = vanish_with_env(server.url(), &["send"], b"x", env)?;
+        assert_eq!(
+            (sent.code, sent.stdout.as_slice()),
+            (13, &b""[..]),
+            "{}",
+            sent.stderr
+        );
+        assert!(
+            sent.stderr.starts_with(
+                "vanish: this server only reveals secrets; it does not create them (READ_ONLY)\n\
+                 hint: send to the instance that creates secrets"
+            ),
+            "{}",
+            sent.stderr
+        );
+    }
     Ok(())
 }

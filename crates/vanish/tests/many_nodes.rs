@@ -307,7 +307,7 @@ async fn load(
             .expect("ledger")
             .created
             .insert(id.clone(), ciphertext);
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             ledger
                 .lock()
                 .expect("ledger")
@@ -588,4 +588,59 @@ async fn a_rediss_url_works_with_a_trusted_ca_and_refuses_an_unknown_one() {
         (StatusCode::SERVICE_UNAVAILABLE, &json!("STORE_UNAVAILABLE")),
         "a server whose certificate cannot be verified is not used"
     );
+}
+
+/// docs/operations.md, "Recommended Redis settings": Redis under any `allkeys-*` or
+/// `volatile-*` policy silently evicts keys with a TTL, which every secret has. vanish
+/// refuses to start on such a Redis, naming the policy and the setting that overrides the
+/// refusal; with `noeviction`, or with the override, it starts.
+#[tokio::test]
+async fn a_redis_that_evicts_keys_is_refused_at_startup_unless_allowed() {
+    let Some(evicting) = RedisServer::start_with_args(&["--maxmemory-policy", "allkeys-lru"])
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = evicting.url();
+    let env = [("REDIS_URL", url.as_str())];
+    let (status, stderr) = ServerProcess::refused(dir.path(), &env, Duration::from_secs(20))
+        .expect("vanish refuses to start on an evicting Redis");
+    assert!(!status.success());
+    assert!(
+        stderr.contains("maxmemory-policy allkeys-lru") && stderr.contains("REDIS_ALLOW_EVICTION"),
+        "the refusal names the policy and the override: {stderr}"
+    );
+
+    let log = dir.path().join("allowed.log");
+    let allowed = [
+        ("REDIS_URL", url.as_str()),
+        ("REDIS_ALLOW_EVICTION", "true"),
+    ];
+    let server = ServerProcess::start_logged(&dir.path().join("a"), free_port(), &allowed, &log);
+    let (status, _) = create(
+        &http(),
+        &server.base,
+        json!({ "encrypted": "YQ", "iv": IV }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "the operator allowed eviction");
+    assert!(server.terminate().success());
+    let logged = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        logged.contains("allkeys-lru"),
+        "running on an evicting Redis is still warned about: {logged}"
+    );
+
+    let Some(safe) = RedisServer::start_with_args(&["--maxmemory-policy", "noeviction"]) else {
+        return;
+    };
+    let url = safe.url();
+    let server = ServerProcess::start(&dir.path().join("b"), free_port(), &[("REDIS_URL", &url)]);
+    let (status, _) = create(
+        &http(),
+        &server.base,
+        json!({ "encrypted": "YQ", "iv": IV }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
 }

@@ -101,6 +101,12 @@ pub struct Storage {
     #[arg(long = "redis-url", env = "REDIS_URL", value_parser = RedisUrl)]
     pub redis: Option<RedisTarget>,
 
+    /// Serve from a Redis whose `maxmemory-policy` may evict keys (any `allkeys-*` or
+    /// `volatile-*`), which can silently drop acknowledged secrets. Refused unless this is
+    /// true; see docs/operations.md, "Recommended Redis settings".
+    #[arg(long = "redis-allow-eviction", env = "REDIS_ALLOW_EVICTION", default_value_t = false, action = clap::ArgAction::Set)]
+    pub redis_allow_eviction: bool,
+
     /// How often expired secrets are swept from the store, in ms.
     #[arg(long = "sweep-interval-ms", env = "SWEEP_INTERVAL_MS", default_value = "60000", value_parser = parse::positive_ms)]
     pub sweep_interval: Duration,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
+use tower::ServiceBuilder;
 
 pub mod access_log;
 pub mod catch_panic;
@@ -36,35 +37,35 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// `routes` wrapped in the pipeline. `.layer` calls read bottom-up: the last one is the
-    /// outermost, so the order below is the request's path from the inside out:
-    ///
-    /// request id → drain → client ip → response time → access log → catch panic →
-    /// security headers → CORS → request limits → bans and rate limits → timeout → handler.
+    /// `routes` wrapped in the pipeline, outermost first: the order below is the request's
+    /// path. The layers are composed into one stack and applied in one `.layer` call, so a
+    /// request clones the stack's handles once per layer, not the boxed rest of the router
+    /// (which deep `.layer` chains would: one allocation per layer below, per layer).
     pub fn wrap(&self, routes: Router) -> Router {
-        routes
-            .layer(from_fn_with_state(self.timeout, timeout::layer))
-            .layer(from_fn_with_state(
-                Arc::clone(&self.rate_limit),
-                rate_limit::layer,
-            ))
-            .layer(from_fn_with_state(
-                self.request_limits,
-                request_limits::layer,
-            ))
-            .layer(from_fn_with_state(self.cors.clone(), cors::layer))
-            .layer(from_fn(security_headers::layer))
-            // Inside the access log, so a panic's 500 is logged and counted like any answer.
-            .layer(catch_panic::layer())
+        let stack = ServiceBuilder::new()
+            // Every response, errors included, gets its id and its error body here.
+            .layer(from_fn(request_id::layer))
+            // Whatever answers early, the client still sending gets to read it.
+            .layer(from_fn_with_state(self.drain, drain::layer))
+            .layer(from_fn_with_state(self.client_ip.clone(), client_ip::layer))
+            .layer(from_fn(timing::layer))
             .layer(from_fn_with_state(
                 self.access_log.clone(),
                 access_log::layer,
             ))
-            .layer(from_fn(timing::layer))
-            .layer(from_fn_with_state(self.client_ip.clone(), client_ip::layer))
-            // Whatever answers early, the client still sending gets to read it.
-            .layer(from_fn_with_state(self.drain, drain::layer))
-            // Outermost: every response, errors included, gets its id and its error body here.
-            .layer(from_fn(request_id::layer))
+            // Inside the access log, so a panic's 500 is logged and counted like any answer.
+            .layer(catch_panic::layer())
+            .layer(from_fn(security_headers::layer))
+            .layer(from_fn_with_state(self.cors.clone(), cors::layer))
+            .layer(from_fn_with_state(
+                self.request_limits,
+                request_limits::layer,
+            ))
+            .layer(from_fn_with_state(
+                Arc::clone(&self.rate_limit),
+                rate_limit::layer,
+            ))
+            .layer(from_fn_with_state(self.timeout, timeout::layer));
+        routes.layer(stack)
     }
 }

@@ -164,6 +164,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_flood_of_allowed_clients_cannot_evict_a_ban() {
+        // Entries live on the real clock for as long as they last: a ban long enough to
+        // outlast the flood on a slow machine.
+        const P: Policy = Policy {
+            ban_ms: 3_600_000,
+            ..super::tests::P
+        };
         let store = MemoryLimitStore::new(1_000);
         let abuser = ClientKey::of("2001:db8:1::1".parse().expect("ip"));
         let banned = store

@@ -4,7 +4,7 @@
 //! nothing here consumes a secret, since the pages only call the API on a click.
 //!
 //! The folder is served by tower-http's `ServeDir` (path safety, HEAD, ranges, modified
-//! dates). The embedded UI is a table of a dozen files made by `build.rs`; a crate would
+//! dates). The embedded UI is a table of the files under `web/` made by `build.rs`; a crate would
 //! add build-time dependencies for nothing this table lacks.
 
 use std::path::PathBuf;
@@ -152,4 +152,29 @@ fn not_found() -> Response {
         HeaderValue::from_static(PAGE_CSP),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_ui_has_its_subfolders_but_not_its_tests() {
+        let names: Vec<&str> = embedded::ASSETS.iter().map(|(name, _)| *name).collect();
+        for needed in [
+            "index.html",
+            "reveal.html",
+            "i18n/en.json",
+            "i18n/ja.json",
+            "vendor/uqr.js",
+        ] {
+            assert!(names.contains(&needed), "{needed} is embedded");
+        }
+        assert!(
+            names
+                .iter()
+                .all(|name| !name.starts_with("test/") && !name.contains("node_modules")),
+            "{names:?}"
+        );
+    }
 }

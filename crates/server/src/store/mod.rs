@@ -74,13 +74,15 @@ pub enum Managed<T> {
     Forbidden,
 }
 
-/// What a sweep removed.
+/// What one sweep call removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Swept {
     /// Secrets whose ciphertext was dropped because their TTL ran out.
     pub expired: u64,
     /// Receipts deleted because their retention ended.
     pub purged: u64,
+    /// The call stopped at its bound with work left: calling again would find more.
+    pub has_more: bool,
 }
 
 /// A store failed; the request gets a 503, never a 500 and never a wrong answer.
@@ -95,6 +97,10 @@ pub enum StoreError {
     CircuitOpen { retry_after_ms: u64 },
     #[error("store is closed")]
     Closed,
+    /// The backend is set up in a way that could lose acknowledged secrets (Redis that
+    /// evicts keys), so the store will not serve from it; the message says how to fix it.
+    #[error("store refuses to serve: {0}")]
+    Refused(String),
 }
 
 /// Where secrets live. Times are passed in (`now_ms`) so expiry follows the caller's clock.
@@ -143,6 +149,11 @@ pub trait SecretStore: Send + Sync + 'static {
 
     /// Drops the ciphertext of secrets expired at `now_ms` and deletes receipts past
     /// retention. Reads never depend on it: expiry is exact on read.
+    ///
+    /// One call does a bounded amount of work, however large the backlog, so it never
+    /// holds the backend (SQLite's one writer) for long and fits in one operation timeout;
+    /// `has_more` asks the caller to call again. Each call's effect is complete and
+    /// durable on its own.
     async fn sweep(&self, now_ms: u64) -> Result<Swept, StoreError>;
 
     /// Succeeds if the backend can serve requests right now.

@@ -11,9 +11,12 @@ use crate::common::{TestApp, expect_error, spawn_app, test_config};
 
 fn stored_material(app: &TestApp, id: &str) -> anyhow::Result<Option<Option<String>>> {
     let db = rusqlite::Connection::open(app.dir.path().join("vanish.db"))?;
-    let row = db.query_row("SELECT encrypted FROM secrets WHERE id = ?1", [id], |r| {
-        r.get(0)
-    });
+    let row = db.query_row(
+        "SELECT m.encrypted FROM receipts AS r LEFT JOIN material AS m ON m.id = r.id
+         WHERE r.id = ?1",
+        [id],
+        |r| r.get(0),
+    );
     match row {
         Ok(material) => Ok(Some(material)),
         Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),

@@ -1,21 +1,21 @@
-//! HTTP API tests: the real server on a real socket (see `common`), one module per concern.
+//! HTTP tests of the native server that need its insides: the injected clock, a faulty
+//! store, its SQLite file, its metrics, raw sockets. The real server on a real socket (see
+//! `common`), one module per concern. What every deployment must do alike is the
+//! conformance suite's (crates/conformance).
 
 mod common;
 mod faulty_store;
 
-mod bad_input;
 mod breaker;
 mod connections;
-mod cors_and_headers;
 mod create_access;
 mod expiry;
-mod lifecycle;
 mod metrics;
 mod openapi;
 mod passphrase;
-mod race;
 mod rate_limits;
 mod readiness;
+mod receipts;
 mod request_limits;
 mod single_flight;
 mod slowloris;

@@ -3,4 +3,5 @@
 
 #![allow(dead_code)] // each test binary uses part of this module
 
+pub mod proxy;
 pub mod redis;

@@ -1,6 +1,7 @@
 //! `vanish get LINK [-o FILE]`: consumes one view, decrypts it locally, and writes the exact
 //! plaintext bytes to stdout or FILE. Asks for a passphrase only if the secret's metadata
-//! says it has one.
+//! says it has one. A file secret's name is told on stderr; `--save` writes it under that
+//! name in the current directory (see [`super::save`]).
 
 use std::io::{self, IsTerminal as _};
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 use vanish_client::{Client, Error, escape};
 
 use super::output::{Output, Overwrite};
+use super::save::{self, Saver};
 use super::{Failure, finish, parse_link, prompt_passphrase, read_passphrase_file, write_stdout};
 
 #[derive(Debug, clap::Args)]
@@ -24,6 +26,10 @@ pub struct Args {
     /// followed). The new file is 0600 whatever the old one's mode was.
     #[arg(long, requires = "output")]
     force: bool,
+    /// Write the secret to a new file in the current directory, named as the sender named
+    /// it (`secret.txt` or `secret.bin` if they did not); never over an existing file.
+    #[arg(short = 'O', long, conflicts_with = "output")]
+    save: bool,
     /// Read the passphrase from this file instead of asking on the terminal.
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
@@ -51,6 +57,7 @@ fn get(args: Args) -> Result<(), Failure> {
         .as_deref()
         .map(|path| Output::open(path, overwrite))
         .transpose()?;
+    let saver = args.save.then(Saver::prepare).transpose()?;
     let revealed = Client::new()
         .reveal(&link, || {
             from_file.or_else(|| prompt_passphrase("Passphrase: "))
@@ -66,16 +73,25 @@ fn get(args: Args) -> Result<(), Failure> {
             revealed
         }
         (Ok(revealed), None) => {
-            write_plaintext_to_stdout(&revealed.plaintext)?;
+            match saver {
+                Some(saver) => eprintln!("vanish: saved as {}", saver.finish(&revealed)?.display()),
+                None => write_plaintext_to_stdout(&revealed.plaintext)?,
+            }
             revealed
         }
         (Err(failure), output) => {
             if let Some(output) = output {
                 output.abandon();
             }
+            if let Some(saver) = saver {
+                saver.abandon();
+            }
             return Err(failure);
         }
     };
+    if let Some(line) = save::describe(&revealed) {
+        eprintln!("vanish: {line}");
+    }
     if revealed.views_left > 0 {
         eprintln!("vanish: {} more view(s) left", revealed.views_left);
     }

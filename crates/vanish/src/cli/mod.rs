@@ -15,6 +15,7 @@ pub mod burn;
 pub mod get;
 mod manage;
 mod output;
+mod save;
 pub mod send;
 pub mod status;
 pub mod token;
@@ -24,7 +25,7 @@ use std::io::{self, IsTerminal as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
-use vanish_client::{Error, Link, escape};
+use vanish_client::{CreateRefusal, Error, Link, escape};
 
 /// Exit codes, stable for scripts.
 pub mod exit {
@@ -49,6 +50,11 @@ pub mod exit {
     pub const DECRYPT_FAILED: u8 = 10;
     /// The secret is larger than the server accepts.
     pub const TOO_LARGE: u8 = 11;
+    /// The server creates only for a valid API token or a permitted identity, and this
+    /// request had neither (`AUTH_REQUIRED`, `CREATOR_NOT_ALLOWED`).
+    pub const NOT_ALLOWED: u8 = 12;
+    /// The server only reveals secrets; it never creates them (`READ_ONLY`).
+    pub const READ_ONLY: u8 = 13;
 }
 
 /// Why a command failed: the message for stderr, advice of our own, and the exit code.
@@ -108,6 +114,10 @@ fn exit_code(error: &Error) -> u8 {
         Error::Network(_) => exit::NETWORK,
         Error::DecryptFailed(_) => exit::DECRYPT_FAILED,
         Error::TooLarge => exit::TOO_LARGE,
+        Error::NotAllowedToCreate(
+            CreateRefusal::AuthRequired | CreateRefusal::CreatorNotAllowed,
+        ) => exit::NOT_ALLOWED,
+        Error::NotAllowedToCreate(CreateRefusal::ReadOnly) => exit::READ_ONLY,
         Error::Server { .. } | Error::InvalidResponse(_) | Error::Entropy(_) => exit::OTHER,
     }
 }
@@ -185,8 +195,11 @@ mod tests {
             exit_code(&Error::Network("refused".into())),
             exit_code(&Error::TooLarge),
             exit_code(&Error::BadServer),
+            exit_code(&Error::NotAllowedToCreate(CreateRefusal::AuthRequired)),
+            exit_code(&Error::NotAllowedToCreate(CreateRefusal::CreatorNotAllowed)),
+            exit_code(&Error::NotAllowedToCreate(CreateRefusal::ReadOnly)),
         ];
-        assert_eq!(codes, [3, 4, 5, 6, 7, 8, 9, 11, 2]);
+        assert_eq!(codes, [3, 4, 5, 6, 7, 8, 9, 11, 2, 12, 12, 13]);
     }
 
     #[test]

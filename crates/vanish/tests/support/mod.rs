@@ -73,6 +73,42 @@ impl ServerProcess {
         panic!("vanish serve did not become healthy at {}", self.base);
     }
 
+    /// Runs `vanish serve` as [`ServerProcess::start`] would, but expects it to refuse to
+    /// start: waits up to `limit` for it to exit and returns its status and stderr, or
+    /// `None` (after killing it) if it was still running.
+    pub fn refused(
+        data_dir: &Path,
+        env: &[(&str, &str)],
+        limit: Duration,
+    ) -> Option<(ExitStatus, String)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("stderr.log");
+        let file = std::fs::File::create(&log).expect("log file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vanish"));
+        command
+            .arg("serve")
+            .env_clear()
+            .env("VANISH_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env("VANISH_DATA_DIR", data_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(file));
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("vanish binary starts");
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return Some((status, std::fs::read_to_string(&log).unwrap_or_default()));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

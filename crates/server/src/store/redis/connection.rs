@@ -16,6 +16,9 @@
 //! - **Reconnect storms**: one retry with a short back-off per reconnection; later calls
 //!   trigger the next attempt. Waiting out an outage is the breaker's job, not the
 //!   client's.
+//! - **Replies lost in flight** (a dropped connection, a reply past the response timeout):
+//!   the command may have run. The cluster client retries such errors by itself; the
+//!   store's scripts are written so that a retry is harmless (see `super` on retries).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,6 +55,7 @@ impl Default for RedisOptions {
 #[derive(Clone)]
 pub struct RedisConnection {
     inner: Inner,
+    options: RedisOptions,
 }
 
 #[derive(Clone)]
@@ -101,7 +105,12 @@ impl RedisConnection {
                 SentinelLink::new(sentinels, service, primary, options).map_err(backend)?,
             )),
         };
-        Ok(Self { inner })
+        Ok(Self { inner, options })
+    }
+
+    /// How long one command may wait for its reply.
+    pub fn response_timeout(&self) -> Duration {
+        self.options.response_timeout
     }
 
     /// PING; on a cluster, every primary must answer.

@@ -6,6 +6,7 @@
 //! |---|---|---|---|
 //! | `P:{<id>}:s` | hash | `encrypted`, `iv`, `verifier` (hex SHA-256, optional), `failed` | until `expiresAt` |
 //! | `P:{<id>}:r` | hash | the receipt: `state`, `max_views`, `views_left`, `viewed_at`, `expires_at`, `created_at`, `manage` (hex SHA-256) | until `expiresAt` + receipt retention |
+//! | `P:{<id>}:call:<nonce>` | string | the reply of one `put` or `take` call, for its retry | a few seconds (deleted sooner after a reveal) |
 //! | `P:{sweep}:due` | sorted set | secret id → when the sweeper should next look at it | members removed by the sweeper |
 //! | `P:rl:{<client>}:create`, `…:read` | hash | a rate window: `count`, `ends` | until the window ends |
 //! | `P:rl:{<client>}:ban` | string | when the ban ends | until the ban ends |
@@ -51,6 +52,12 @@ impl Keys {
         format!("{}:{{{}}}:r", self.prefix, id.as_str())
     }
 
+    /// Where one call (`put` or `take`, by its random nonce) keeps its reply for a short
+    /// time, so a retry of that call gets the same reply instead of running again.
+    pub fn reply(&self, id: &SecretId, nonce: &str) -> String {
+        format!("{}:{{{}}}:call:{nonce}", self.prefix, id.as_str())
+    }
+
     /// The sweeper's index of secrets by due time.
     pub fn sweep_due(&self) -> String {
         format!("{}:{{sweep}}:due", self.prefix)
@@ -86,6 +93,7 @@ mod tests {
         let id = SecretId::parse("AbCdEf012345").expect("valid id");
         assert_eq!(keys.secret(&id), "vanish:{AbCdEf012345}:s");
         assert_eq!(keys.receipt(&id), "vanish:{AbCdEf012345}:r");
+        assert_eq!(keys.reply(&id, "00ff"), "vanish:{AbCdEf012345}:call:00ff");
     }
 
     #[test]

@@ -16,10 +16,22 @@
 //!   [`persistence`] and `docs/operations.md`). A reply means the script ran on the
 //!   primary; under asynchronous replication a failover can still lose it.
 //!
+//! - **Retries**: a reply can be lost after Redis ran the command (the connection drops,
+//!   the reply comes after the response timeout). The cluster client then sends the
+//!   command again by itself, and this store does once for every client, so that the
+//!   caller learns what happened. Every script is therefore safe to run twice: `put` and
+//!   `take` carry a random nonce per call, and their first run keeps its reply under
+//!   `Keys::reply` for a few seconds, which a second run returns instead of storing the
+//!   secret again or spending another view; a reveal's kept reply (it holds the
+//!   ciphertext) is deleted as soon as the reply arrives. `burn`, `peek` and the sweep
+//!   step give the same answer when run again. See docs/decisions.md, "Lost Redis
+//!   replies".
+//!
 //! Connection handling (lazy connect, reconnects, timeouts, following Sentinel) is
 //! [`connection`]'s; `REDIS_URL` parsing is [`url`]'s.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use redis::{FromRedisValue, Script, ScriptInvocation};
@@ -41,10 +53,10 @@ pub use url::{RedisTarget, RedisUrlError};
 
 use connection::store_error;
 use keys::hex;
+use persistence::{Eviction, EvictionGate};
 
-/// Secrets swept per index read; a sweep reads at most [`SWEEP_BATCHES`] of them.
+/// Secrets one sweep call looks at (one index read, then one script each).
 const SWEEP_BATCH: usize = 500;
-const SWEEP_BATCHES: usize = 20;
 
 /// The Lua scripts, each with the shared prelude. Built once per store (hashing them is
 /// the only cost); Redis caches them by SHA-1 and `invoke_async` reloads them after a
@@ -83,17 +95,28 @@ pub struct RedisStore {
     keys: Keys,
     scripts: Scripts,
     closed: AtomicBool,
+    /// Refuses every call while Redis may evict keys ([`persistence::EvictionGate`]).
+    gate: EvictionGate,
 }
 
 impl RedisStore {
-    /// A store on `conn` with keys under `keys`' prefix. Contacts Redis only when used.
+    /// A store on `conn` with keys under `keys`' prefix. Contacts Redis only when used; the
+    /// first call checks that Redis does not evict keys, and every call is refused if it
+    /// does (see [`Self::with_eviction`]).
     pub fn new(conn: RedisConnection, keys: Keys) -> Self {
         Self {
             conn,
             keys,
             scripts: Scripts::new(),
             closed: AtomicBool::new(false),
+            gate: EvictionGate::new(Eviction::Refuse),
         }
+    }
+
+    /// What to do if Redis's `maxmemory-policy` may evict keys (`REDIS_ALLOW_EVICTION`).
+    pub fn with_eviction(mut self, eviction: Eviction) -> Self {
+        self.gate = EvictionGate::new(eviction);
+        self
     }
 
     /// The connection, to share with the rate limiter.
@@ -101,27 +124,65 @@ impl RedisStore {
         &self.conn
     }
 
-    fn ensure_open(&self) -> Result<(), StoreError> {
+    /// Refuses calls after `close` and while Redis may evict keys.
+    async fn ensure_open(&self) -> Result<(), StoreError> {
         if self.closed.load(Ordering::SeqCst) {
             return Err(StoreError::Closed);
         }
-        Ok(())
+        self.gate.check(&self.conn).await
     }
 
-    /// Runs one script on one secret's keys.
+    /// Runs one script on one secret's keys, plus the key of its `call` for the scripts
+    /// that replay (`put`, `take`). A reply lost on the way back (a dropped connection, a
+    /// timeout) may hide a run that happened, so the call is sent once more: every script
+    /// is safe to run twice (see the module's "Retries").
     async fn run<T: FromRedisValue>(
         &self,
         mut invocation: ScriptInvocation<'_>,
         id: &SecretId,
+        call: Option<&Call>,
     ) -> Result<T, StoreError> {
-        self.ensure_open()?;
+        self.ensure_open().await?;
         invocation
             .key(self.keys.secret(id))
             .key(self.keys.receipt(id));
-        invocation
-            .invoke_async(&mut self.conn.clone())
-            .await
-            .map_err(store_error)
+        if let Some(call) = call {
+            invocation.key(self.keys.reply(id, &call.nonce));
+        }
+        match invocation.invoke_async(&mut self.conn.clone()).await {
+            Err(e) if e.is_io_error() => {
+                tracing::debug!(error = %e, "a Redis reply was lost; sending the call again");
+                invocation.invoke_async(&mut self.conn.clone()).await
+            }
+            result => result,
+        }
+        .map_err(store_error)
+    }
+
+    /// A new call of a replaying script, with how long Redis keeps its reply: past every
+    /// retry the client may make (ours and, on a cluster, the client's own).
+    fn call(&self) -> Result<Call, StoreError> {
+        let mut bytes = [0u8; 16];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| StoreError::Backend(format!("no randomness for a call nonce: {e}")))?;
+        let ttl = self.conn.response_timeout() * 4 + Duration::from_secs(1);
+        Ok(Call {
+            nonce: hex(&bytes),
+            reply_ttl_ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// Drops the kept reply of a reveal (it holds the ciphertext) once the reply arrived,
+    /// without making the caller wait; its TTL drops it anyway if this fails.
+    fn forget_reply(&self, id: &SecretId, call: &Call) {
+        let key = self.keys.reply(id, &call.nonce);
+        let mut conn = self.conn.clone();
+        tokio::spawn(async move {
+            let _ = redis::cmd("DEL")
+                .arg(key)
+                .query_async::<()>(&mut conn)
+                .await;
+        });
     }
 
     /// Indexes a new secret for the sweeper. A failure is only logged: the secret is
@@ -142,35 +203,49 @@ impl RedisStore {
     async fn sweep_one(&self, id: &SecretId, now_ms: u64) -> Result<(u64, u64), StoreError> {
         let mut invocation = self.scripts.sweep_one.prepare_invoke();
         invocation.arg(now_ms).arg(RECEIPT_RETENTION_MS);
-        let (expired, purged, next_due): (u64, u64, u64) = self.run(invocation, id).await?;
-        let index = if next_due == 0 {
-            let mut zrem = redis::cmd("ZREM");
-            zrem.arg(self.keys.sweep_due()).arg(id.as_str());
-            zrem
+        let (expired, purged, next_due): (u64, u64, u64) = self.run(invocation, id, None).await?;
+        if next_due == 0 {
+            self.unindex(id.as_str()).await?;
         } else {
             // XX: never re-add what a concurrent sweeper just removed.
-            let mut zadd = redis::cmd("ZADD");
-            zadd.arg(self.keys.sweep_due())
+            redis::cmd("ZADD")
+                .arg(self.keys.sweep_due())
                 .arg("XX")
                 .arg(next_due)
-                .arg(id.as_str());
-            zadd
-        };
-        index
+                .arg(id.as_str())
+                .query_async::<()>(&mut self.conn.clone())
+                .await
+                .map_err(store_error)?;
+        }
+        Ok((expired, purged))
+    }
+
+    /// Drops a member from the sweeper's index.
+    async fn unindex(&self, member: &str) -> Result<(), StoreError> {
+        redis::cmd("ZREM")
+            .arg(self.keys.sweep_due())
+            .arg(member)
             .query_async::<()>(&mut self.conn.clone())
             .await
-            .map_err(store_error)?;
-        Ok((expired, purged))
+            .map_err(store_error)
     }
 }
 
 /// A successful `take`'s reply: `(code, encrypted, iv, views_left)`.
 type TakeReply = (u8, String, String, u32);
 
+/// One call of `put` or `take`: a random nonce no other call shares, under which Redis
+/// keeps the call's reply for `reply_ttl_ms`.
+struct Call {
+    nonce: String,
+    reply_ttl_ms: u64,
+}
+
 #[async_trait]
 impl SecretStore for RedisStore {
     async fn put(&self, r: NewRecord) -> Result<(), StoreError> {
         let secret_ttl = r.expires_at.saturating_sub(r.created_at).max(1);
+        let call = self.call()?;
         let mut invocation = self.scripts.put.prepare_invoke();
         invocation
             .arg(r.encrypted.as_str())
@@ -185,8 +260,9 @@ impl SecretStore for RedisStore {
             .arg(r.expires_at)
             .arg(r.max_views)
             .arg(secret_ttl)
-            .arg(secret_ttl + RECEIPT_RETENTION_MS);
-        self.run::<()>(invocation, &r.id).await?;
+            .arg(secret_ttl + RECEIPT_RETENTION_MS)
+            .arg(call.reply_ttl_ms);
+        self.run::<()>(invocation, &r.id, Some(&call)).await?;
         self.index_for_sweep(&r.id, r.expires_at).await;
         Ok(())
     }
@@ -195,7 +271,7 @@ impl SecretStore for RedisStore {
         let mut invocation = self.scripts.peek.prepare_invoke();
         invocation.arg(now_ms);
         let (found, expires_at, views_left, verifier): (u8, u64, u32, u8) =
-            self.run(invocation, id).await?;
+            self.run(invocation, id, None).await?;
         Ok((found == 1).then_some(Meta {
             expires_at,
             views_left,
@@ -209,18 +285,24 @@ impl SecretStore for RedisStore {
         proof: Option<TokenHash>,
         now_ms: u64,
     ) -> Result<Take, StoreError> {
+        let call = self.call()?;
         let mut invocation = self.scripts.take.prepare_invoke();
         invocation
             .arg(now_ms)
             .arg(proof.map(|p| hex(p.as_bytes())).unwrap_or_default())
-            .arg(MAX_FAILED_PROOFS);
-        let (code, encrypted, iv, views_left): TakeReply = self.run(invocation, id).await?;
+            .arg(MAX_FAILED_PROOFS)
+            .arg(call.reply_ttl_ms);
+        let (code, encrypted, iv, views_left): TakeReply =
+            self.run(invocation, id, Some(&call)).await?;
         Ok(match code {
-            1 => Take::Revealed(Revealed {
-                encrypted,
-                iv,
-                views_left,
-            }),
+            1 => {
+                self.forget_reply(id, &call);
+                Take::Revealed(Revealed {
+                    encrypted,
+                    iv,
+                    views_left,
+                })
+            }
             2 => Take::PassphraseRequired,
             3 => Take::PassphraseInvalid,
             _ => Take::NotFound,
@@ -238,7 +320,7 @@ impl SecretStore for RedisStore {
             .arg(now_ms)
             .arg(hex(manage.as_bytes()))
             .arg(RECEIPT_RETENTION_MS);
-        Ok(match self.run::<u8>(invocation, id).await? {
+        Ok(match self.run::<u8>(invocation, id, None).await? {
             2 => Managed::Done(()),
             1 => Managed::Forbidden,
             _ => Managed::NotFound,
@@ -251,7 +333,7 @@ impl SecretStore for RedisStore {
         manage: TokenHash,
         now_ms: u64,
     ) -> Result<Managed<Receipt>, StoreError> {
-        self.ensure_open()?;
+        self.ensure_open().await?;
         // One key, one command: a consistent snapshot without a script.
         let fields: Vec<Option<String>> = redis::cmd("HMGET")
             .arg(self.keys.receipt(id))
@@ -281,41 +363,40 @@ impl SecretStore for RedisStore {
     /// Redis TTLs already drop expired material and old receipts in real time; the sweep
     /// makes the same happen by the caller's clock (tests, clocks ahead of Redis's), turns
     /// pending receipts into `expired`, and counts what it did for the metrics. It walks
-    /// only the index of due secrets, a bounded batch per call, so it costs O(expired) and
-    /// any number of instances may sweep at once (each step is idempotent and counted by
-    /// the instance that did it).
+    /// only the index of due secrets, one batch per call, so it costs O(expired) and any
+    /// number of instances may sweep at once (each step is idempotent and counted by the
+    /// instance that did it).
     async fn sweep(&self, now_ms: u64) -> Result<Swept, StoreError> {
-        self.ensure_open()?;
-        let mut swept = Swept::default();
-        for _ in 0..SWEEP_BATCHES {
-            let due: Vec<String> = redis::cmd("ZRANGE")
-                .arg(self.keys.sweep_due())
-                .arg("-inf")
-                .arg(now_ms)
-                .arg("BYSCORE")
-                .arg("LIMIT")
-                .arg(0)
-                .arg(SWEEP_BATCH)
-                .query_async(&mut self.conn.clone())
-                .await
-                .map_err(store_error)?;
-            for raw in &due {
-                let Some(id) = SecretId::parse(raw) else {
-                    continue;
-                };
-                let (expired, purged) = self.sweep_one(&id, now_ms).await?;
-                swept.expired += expired;
-                swept.purged += purged;
-            }
-            if due.len() < SWEEP_BATCH {
-                break;
-            }
+        self.ensure_open().await?;
+        let due: Vec<String> = redis::cmd("ZRANGE")
+            .arg(self.keys.sweep_due())
+            .arg("-inf")
+            .arg(now_ms)
+            .arg("BYSCORE")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(SWEEP_BATCH)
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(store_error)?;
+        let mut swept = Swept {
+            has_more: due.len() == SWEEP_BATCH,
+            ..Swept::default()
+        };
+        for raw in &due {
+            let (expired, purged) = match SecretId::parse(raw) {
+                Some(id) => self.sweep_one(&id, now_ms).await?,
+                // Not ours to interpret; dropped from the index so it cannot fill a batch.
+                None => self.unindex(raw).await.map(|()| (0, 0))?,
+            };
+            swept.expired += expired;
+            swept.purged += purged;
         }
         Ok(swept)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        self.ensure_open()?;
+        self.ensure_open().await?;
         self.conn.ping().await
     }
 

@@ -10,7 +10,8 @@
 //!   given Sentinels monitor under `name` (credentials and db are the primary's; the
 //!   Sentinels themselves are reached without auth or TLS).
 //!
-//! Error messages never repeat the URL, since it may carry a password.
+//! Error messages never repeat the URL, since it may carry a password, and logs show it
+//! only through [`RedisTarget`]'s `Display`, which drops every credential ([`redacted`]).
 
 use std::fmt;
 
@@ -72,7 +73,11 @@ impl RedisTarget {
             "redis+sentinel" => sentinel(rest)?,
             _ if raw.contains(',') => Self::Cluster(node_list(raw)?),
             s if SINGLE_SCHEMES.contains(&s) => Self::Single(raw.to_owned()),
-            other => return Err(RedisUrlError::UnknownScheme(other.to_owned())),
+            other if is_scheme(other) => {
+                return Err(RedisUrlError::UnknownScheme(other.to_owned()));
+            }
+            // Not even a scheme: perhaps credentials without `//`; never repeat it.
+            _ => return Err(RedisUrlError::Invalid),
         };
         target.check_with_client()?;
         Ok(target)
@@ -108,6 +113,14 @@ impl RedisTarget {
         }
         Ok(())
     }
+}
+
+/// A URL scheme as RFC 3986 spells it: a letter, then letters, digits, `+`, `-`, `.`.
+fn is_scheme(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
 
 /// `[userinfo@]h1:p1,h2:p2[/0]` → one URL per node, each with the shared userinfo.
@@ -167,7 +180,11 @@ fn node_list(raw: &str) -> Result<Vec<String>, RedisUrlError> {
     let scheme_of = |n: &str| n.split_once("://").map(|(s, _)| s.to_owned());
     let first = scheme_of(&nodes[0]).ok_or(RedisUrlError::Invalid)?;
     if first != "redis" && first != "rediss" {
-        return Err(RedisUrlError::UnknownScheme(first));
+        return Err(if is_scheme(&first) {
+            RedisUrlError::UnknownScheme(first)
+        } else {
+            RedisUrlError::Invalid
+        });
     }
     for (i, node) in nodes.iter().enumerate() {
         match scheme_of(node) {
@@ -179,21 +196,20 @@ fn node_list(raw: &str) -> Result<Vec<String>, RedisUrlError> {
     Ok(nodes)
 }
 
-/// Without credentials, for logs: `redis://host:6379/0`, `cluster via redis://a:1,…`.
+/// Without credentials, for logs and errors: `redis://host:6379/0`, `cluster via
+/// redis://a:1,…`, `primary "name" via Sentinel redis://s:26379`; see [`redacted`].
 impl fmt::Display for RedisTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |urls: &[String]| urls.iter().map(|u| redacted(u)).collect::<Vec<_>>();
         match self {
-            Self::Single(url) => f.write_str(&without_userinfo(url)),
-            Self::Cluster(nodes) => {
-                let shown: Vec<String> = nodes.iter().map(|n| without_userinfo(n)).collect();
-                write!(f, "cluster via {}", shown.join(","))
-            }
+            Self::Single(url) => f.write_str(&redacted(url)),
+            Self::Cluster(nodes) => write!(f, "cluster via {}", list(nodes).join(",")),
             Self::Sentinel {
                 sentinels, service, ..
             } => write!(
                 f,
                 "primary {service:?} via Sentinel {}",
-                sentinels.join(",")
+                list(sentinels).join(",")
             ),
         }
     }
@@ -205,13 +221,46 @@ impl fmt::Debug for RedisTarget {
     }
 }
 
-fn without_userinfo(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('@') {
-            Some((_, host)) => format!("{scheme}://{host}"),
-            None => url.to_owned(),
-        },
-        None => url.to_owned(),
+/// Query parameters whose values are shown; every other value (`pass`, `password`,
+/// `user`, anything unknown, in any case) is `***`.
+const SHOWN_PARAMETERS: [&str; 2] = ["db", "protocol"];
+
+/// `url` with every credential removed, read as URL parsers read it: the authority ends at
+/// the first `/`, `?` or `#`, and its user info runs to the authority's **last** `@` (a
+/// password may contain `@`). User info is dropped, query values other than
+/// [`SHOWN_PARAMETERS`] become `***`, and a fragment other than `#insecure` is dropped. A
+/// path still holding an `@` (a password with a raw `/` spilled into it) is not shown.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "(unreadable URL)".to_owned();
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let (tail, fragment) = tail.split_once('#').unwrap_or((tail, ""));
+    let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
+    let mut shown = format!("{scheme}://{host}");
+    shown.push_str(if path.contains('@') { "/…" } else { path });
+    if !query.is_empty() {
+        let pairs: Vec<String> = query.split('&').map(redacted_parameter).collect();
+        shown.push('?');
+        shown.push_str(&pairs.join("&"));
+    }
+    if fragment == "insecure" {
+        shown.push_str("#insecure");
+    }
+    shown
+}
+
+fn redacted_parameter(pair: &str) -> String {
+    let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+    if key.contains('@') {
+        "***".to_owned()
+    } else if SHOWN_PARAMETERS.iter().any(|k| k.eq_ignore_ascii_case(key)) && !value.contains('@') {
+        pair.to_owned()
+    } else {
+        format!("{key}=***")
     }
 }
 
@@ -327,6 +376,99 @@ mod tests {
             Some(RedisUrlError::BadNode(2))
         );
         assert_eq!(err("redis://h:notaport"), Some(RedisUrlError::Invalid));
+    }
+
+    /// Every form `REDIS_URL` takes, with credentials where each form carries them, and
+    /// how the logs must show it.
+    const CREDENTIAL_FORMS: [(&str, &str); 15] = [
+        ("redis://:p@ssw0rd@cache:6379", "redis://cache:6379"),
+        (
+            "redis://admin:p@ssw0rd@cache:6379/2",
+            "redis://cache:6379/2",
+        ),
+        (
+            "rediss://default:p@ssw0rd@cache:6380/1#insecure",
+            "rediss://cache:6380/1#insecure",
+        ),
+        (
+            "redis+unix:///run/redis/r.sock?pass=p@ssw0rd",
+            "redis+unix:///run/redis/r.sock?pass=***",
+        ),
+        (
+            "unix:///r.sock?db=1&PASS=p@ssw0rd&user=admin",
+            "unix:///r.sock?db=1&PASS=***&user=***",
+        ),
+        (
+            "redis://cache:6379/0?password=p@ssw0rd",
+            "redis://cache:6379/0?password=***",
+        ),
+        (
+            "redis://cache:6379?RequirePass=p@ssw0rd&protocol=resp3",
+            "redis://cache:6379?RequirePass=***&protocol=resp3",
+        ),
+        ("redis://:p%40ssw0rd@cache", "redis://cache"),
+        (
+            "redis://cache:6379/0?db=p@ssw0rd#p@ssw0rd",
+            "redis://cache:6379/0?db=***",
+        ),
+        (
+            "redis+cluster://:p@ssw0rd@a:7000,b:7001",
+            "cluster via redis://a:7000,redis://b:7001",
+        ),
+        (
+            "rediss+cluster://admin:p@ssw0rd@a:7000,b:7001/0",
+            "cluster via rediss://a:7000,rediss://b:7001",
+        ),
+        (
+            "redis://:p@ssw0rd@a:7000,redis://:p@ssw0rd@b:7001",
+            "cluster via redis://a:7000,redis://b:7001",
+        ),
+        (
+            "redis://a:7000?pass=p@ssw0rd,redis://b:7001?pass=p@ssw0rd",
+            "cluster via redis://a:7000?pass=***,redis://b:7001?pass=***",
+        ),
+        (
+            "redis+sentinel://:p@ssw0rd@s1:26379,s2:26380/mymaster/2",
+            "primary \"mymaster\" via Sentinel redis://s1:26379,redis://s2:26380",
+        ),
+        (
+            "redis+sentinel://admin:p@ssw0rd@s1:26379/vanish",
+            "primary \"vanish\" via Sentinel redis://s1:26379",
+        ),
+    ];
+
+    /// The password, and the pieces a wrong split would leave in a log line.
+    const PASSWORD_PIECES: [&str; 4] = ["p@ssw0rd", "ssw0rd", "p%40ssw0rd", "40ssw0rd"];
+
+    #[test]
+    fn every_url_form_is_shown_without_its_credentials() {
+        for (raw, shown) in CREDENTIAL_FORMS {
+            let target = RedisTarget::parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert_eq!(target.to_string(), shown, "Display of {raw}");
+            let debug = format!("{target:?}");
+            for piece in PASSWORD_PIECES {
+                assert!(!debug.contains(piece), "Debug of {raw}: {debug}");
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_never_show_the_password() {
+        for raw in [
+            "redis://:p@ssw0rd@cache:notaport",
+            "redis+cluster://:p@ssw0rd@a:7000,b",
+            "redis+cluster://:p@ssw0rd@a:7000/3",
+            "redis+sentinel://:p@ssw0rd@s1:26379",
+            "redis://:p@ssw0rd@a:1,rediss://b:2",
+            "redis:p@ssw0rd://cache",
+            "p@ssw0rd://cache",
+            "p@ssw0rd://a:1,redis://b:2",
+        ] {
+            let message = RedisTarget::parse(raw).expect_err(raw).to_string();
+            for piece in PASSWORD_PIECES {
+                assert!(!message.contains(piece), "{raw}: {message}");
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,12 @@
 //!   request). Replies are sent only after that commit, so an acknowledged create survives
 //!   `kill -9` and an acknowledged reveal is never handed out again.
 //! - **Atomic consume**: `take` is one `UPDATE … RETURNING` guarded by the revealability
-//!   check, run by the one writer inside its transaction; there is no read-then-delete.
+//!   check, run by the one writer inside its transaction, which also reads the ciphertext
+//!   and, at the last view, deletes it; there is no read-then-delete.
+//! - **Schema** ([`schema`]): a small receipt row per secret, and the ciphertext in a row
+//!   of its own that is deleted when the secret stops being revealable.
+//! - **Sweeping**: bounded steps found through indexes, each its own writer job, so a
+//!   backlog never holds the writer for long (`SecretStore::sweep`, `writer::sweep_step`).
 //! - **Readers** ([`readers`]): `peek` and `receipt` use a small pool of read connections
 //!   on blocking threads; under WAL they never block, nor are blocked by, the writer.
 
@@ -24,6 +29,7 @@ use vanish_core::receipt::{Receipt, ReceiptState};
 use super::{Managed, Meta, NewRecord, SecretStore, StoreError, Swept, Take};
 
 mod readers;
+mod schema;
 mod writer;
 
 use readers::Readers;
@@ -32,31 +38,13 @@ use writer::Job;
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "vanish.db";
 
-const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS secrets (
-    id            TEXT PRIMARY KEY,
-    encrypted     TEXT,               -- NULL once used up, burned or expired
-    iv            TEXT,
-    state         TEXT NOT NULL,      -- pending | viewed | burned | expired
-    created_at    INTEGER NOT NULL,
-    expires_at    INTEGER NOT NULL,
-    max_views     INTEGER NOT NULL,
-    views_left    INTEGER NOT NULL,
-    viewed_at     TEXT NOT NULL DEFAULT '[]',  -- JSON array of ms times
-    manage_hash   BLOB NOT NULL,
-    verifier_hash BLOB,
-    failed_proofs INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS secrets_by_expiry ON secrets (expires_at);
-";
-
-/// SQL condition for "revealable at ?2 (now)" on the `secrets` table, as a macro so
-/// statements that use it stay `&'static str` (and hit the statement cache).
+/// SQL condition for "revealable at ?2 (now)" on `receipts AS r`, as a macro so
+/// statements that use it stay `&'static str` (and hit the statement cache). A revealable
+/// secret always has its `material` row: every change that ends revealability deletes it
+/// in the same transaction, and only the sweeper deletes it otherwise.
 macro_rules! revealable {
     () => {
-        "state = 'pending' AND views_left > 0 AND expires_at > ?2"
+        "r.state = 'pending' AND r.views_left > 0 AND r.expires_at > ?2"
     };
 }
 pub(crate) use revealable;
@@ -80,6 +68,18 @@ pub(crate) fn row<T>(
     c.prepare_cached(sql)?.query_row(params, map)
 }
 
+/// Metadata of a revealable secret (read by `peek`).
+const PEEK: &str = concat!(
+    "SELECT r.expires_at, r.views_left, m.verifier_hash IS NOT NULL
+     FROM receipts AS r JOIN material AS m ON m.id = r.id
+     WHERE r.id = ?1 AND ",
+    revealable!()
+);
+
+/// A receipt within its retention (read by `receipt`).
+const RECEIPT: &str = "SELECT state, max_views, views_left, viewed_at, expires_at, manage_hash
+     FROM receipts WHERE id = ?1 AND expires_at + ?3 > ?2";
+
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     readers: Readers,
@@ -93,8 +93,8 @@ impl SqliteStore {
             StoreError::Backend(format!("cannot create {}: {e}", data_dir.display()))
         })?;
         let path: PathBuf = data_dir.join(DB_FILE);
-        let conn = open_connection(&path)?;
-        migrate(&conn)?;
+        let mut conn = open_connection(&path)?;
+        schema::migrate(&mut conn)?;
         let (jobs, rx) = mpsc::channel();
         let writer_thread = std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -130,20 +130,6 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-fn migrate(conn: &Connection) -> Result<(), StoreError> {
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(backend)?;
-    if version > SCHEMA_VERSION {
-        return Err(StoreError::Backend(format!(
-            "database schema {version} is newer than this vanish ({SCHEMA_VERSION}); upgrade vanish"
-        )));
-    }
-    conn.execute_batch(SCHEMA).map_err(backend)?;
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION)
-        .map_err(backend)
-}
-
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -158,11 +144,7 @@ impl SecretStore for SqliteStore {
         let id = id.as_str().to_owned();
         self.readers
             .read(move |conn| {
-                let sql = concat!(
-                    "SELECT expires_at, views_left, verifier_hash IS NOT NULL FROM secrets WHERE id = ?1 AND ",
-                    revealable!()
-                );
-                row(conn, sql, params![id, now_ms], |r| {
+                row(conn, PEEK, params![id, now_ms], |r| {
                     Ok(Meta {
                         expires_at: r.get(0)?,
                         views_left: r.get(1)?,
@@ -217,8 +199,7 @@ impl SecretStore for SqliteStore {
             .read(move |conn| {
                 let row = row(
                     conn,
-                    "SELECT state, max_views, views_left, viewed_at, expires_at, manage_hash
-                         FROM secrets WHERE id = ?1 AND expires_at + ?3 > ?2",
+                    RECEIPT,
                     params![id, now_ms, RECEIPT_RETENTION_MS],
                     |r| {
                         let state: String = r.get(0)?;
@@ -247,6 +228,10 @@ impl SecretStore for SqliteStore {
             .await
     }
 
+    /// One step of bounded work (`writer::SWEEP_ROWS` rows of each table, at most
+    /// `writer::SWEEP_BYTES` of ciphertext), found through indexes. Each step is its own
+    /// writer job, so whatever was queued meanwhile (creates, reveals) is committed before
+    /// the sweeper's next step.
     async fn sweep(&self, now_ms: u64) -> Result<Swept, StoreError> {
         self.submit(|reply| Job::Sweep { now_ms, reply }).await
     }

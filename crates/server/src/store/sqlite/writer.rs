@@ -38,6 +38,7 @@ pub(super) enum Job {
         now_ms: u64,
         reply: Reply<Managed<()>>,
     },
+    /// One bounded step of a sweep (see [`sweep_step`]).
     Sweep {
         now_ms: u64,
         reply: Reply<Swept>,
@@ -120,7 +121,7 @@ fn apply(tx: &mut Transaction<'_>, job: Job) -> Completion {
             now_ms,
             reply,
         } => finish(reply, in_savepoint(tx, |c| burn(c, &id, manage, now_ms))),
-        Job::Sweep { now_ms, reply } => finish(reply, in_savepoint(tx, |c| sweep(c, now_ms))),
+        Job::Sweep { now_ms, reply } => finish(reply, in_savepoint(tx, |c| sweep_step(c, now_ms))),
         Job::Ping { reply } | Job::Close { reply } => finish(reply, Ok(())),
     }
 }
@@ -161,28 +162,63 @@ fn in_savepoint<T>(
     Ok(result)
 }
 
+const PUT_RECEIPT: &str = "INSERT INTO receipts (id, state, created_at, expires_at, max_views,
+                                              views_left, manage_hash)
+     VALUES (?1, 'pending', ?2, ?3, ?4, ?4, ?5)";
+const PUT_MATERIAL: &str =
+    "INSERT INTO material (id, expires_at, size, verifier_hash, iv, encrypted)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
 fn put(c: &Connection, r: &NewRecord) -> rusqlite::Result<()> {
     exec(
         c,
-        "INSERT INTO secrets (id, encrypted, iv, state, created_at, expires_at, max_views,
-                              views_left, manage_hash, verifier_hash)
-         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?6, ?7, ?8)",
+        PUT_RECEIPT,
         params![
             r.id.as_str(),
-            r.encrypted,
-            r.iv,
             r.created_at,
             r.expires_at,
             r.max_views,
             r.manage_hash.as_bytes(),
+        ],
+    )?;
+    exec(
+        c,
+        PUT_MATERIAL,
+        params![
+            r.id.as_str(),
+            r.expires_at,
+            r.iv.len() + r.encrypted.len(),
             r.verifier_hash.as_ref().map(TokenHash::as_bytes),
+            r.iv,
+            r.encrypted,
         ],
     )?;
     Ok(())
 }
 
+/// The guarded consume: revealable, and the proof matches the verifier if there is one.
+const CONSUME: &str = concat!(
+    "UPDATE receipts AS r SET
+            views_left = views_left - 1,
+            viewed_at = json_insert(viewed_at, '$[#]', ?2),
+            state = CASE WHEN views_left = 1 THEN 'viewed' ELSE state END
+     WHERE r.id = ?1 AND ",
+    revealable!(),
+    " AND EXISTS (SELECT 1 FROM material AS m WHERE m.id = ?1
+                  AND (m.verifier_hash IS NULL OR m.verifier_hash = ?3))
+     RETURNING views_left"
+);
+const READ_MATERIAL: &str = "SELECT encrypted, iv FROM material WHERE id = ?1";
+const TAKE_LAST_MATERIAL: &str = "DELETE FROM material WHERE id = ?1 RETURNING encrypted, iv";
+const HAS_VERIFIER: &str = concat!(
+    "SELECT m.verifier_hash IS NOT NULL FROM receipts AS r JOIN material AS m ON m.id = r.id
+     WHERE r.id = ?1 AND ",
+    revealable!()
+);
+
 /// One atomic consume: a single guarded `UPDATE … RETURNING` does the check, the
-/// decrement and the view time; at zero the ciphertext is dropped in the same transaction.
+/// decrement and the view time; the ciphertext is read in the same transaction, and at
+/// zero views deleted with it.
 fn take(
     c: &Connection,
     id: &SecretId,
@@ -190,49 +226,27 @@ fn take(
     now_ms: u64,
 ) -> rusqlite::Result<Take> {
     let proof_bytes = proof.as_ref().map(TokenHash::as_bytes);
-    let consumed = row(
-        c,
-        concat!(
-            "UPDATE secrets SET
-                    views_left = views_left - 1,
-                    viewed_at = json_insert(viewed_at, '$[#]', ?2),
-                    state = CASE WHEN views_left = 1 THEN 'viewed' ELSE state END
-                 WHERE id = ?1 AND ",
-            revealable!(),
-            " AND (verifier_hash IS NULL OR verifier_hash = ?3)
-                 RETURNING encrypted, iv, views_left"
-        ),
-        params![id.as_str(), now_ms, proof_bytes],
-        |r| {
-            Ok(Revealed {
+    let consumed: Option<u32> = row(c, CONSUME, params![id.as_str(), now_ms, proof_bytes], |r| {
+        r.get(0)
+    })
+    .optional()?;
+    if let Some(views_left) = consumed {
+        let material = if views_left == 0 {
+            TAKE_LAST_MATERIAL
+        } else {
+            READ_MATERIAL
+        };
+        return row(c, material, [id.as_str()], |r| {
+            Ok(Take::Revealed(Revealed {
                 encrypted: r.get(0)?,
                 iv: r.get(1)?,
-                views_left: r.get(2)?,
-            })
-        },
-    )
-    .optional()?;
-    if let Some(revealed) = consumed {
-        if revealed.views_left == 0 {
-            exec(
-                c,
-                "UPDATE secrets SET encrypted = NULL, iv = NULL WHERE id = ?1",
-                [id.as_str()],
-            )?;
-        }
-        return Ok(Take::Revealed(revealed));
+                views_left,
+            }))
+        });
     }
     // Nothing consumed: find out why, for the caller's answer.
-    let has_verifier: Option<bool> = row(
-        c,
-        concat!(
-            "SELECT verifier_hash IS NOT NULL FROM secrets WHERE id = ?1 AND ",
-            revealable!()
-        ),
-        params![id.as_str(), now_ms],
-        |r| r.get(0),
-    )
-    .optional()?;
+    let has_verifier: Option<bool> =
+        row(c, HAS_VERIFIER, params![id.as_str(), now_ms], |r| r.get(0)).optional()?;
     Ok(match (has_verifier, proof) {
         (Some(true), None) => Take::PassphraseRequired,
         (Some(true), Some(_)) => {
@@ -243,21 +257,26 @@ fn take(
     })
 }
 
+const COUNT_FAILED_PROOF: &str =
+    "UPDATE receipts SET failed_proofs = failed_proofs + 1 WHERE id = ?1 RETURNING failed_proofs";
+const BURN_RECEIPT: &str = "UPDATE receipts SET state = 'burned' WHERE id = ?1";
+const DROP_MATERIAL: &str = "DELETE FROM material WHERE id = ?1";
+
 /// Counts a wrong proof; the last allowed one burns the secret.
 fn count_failed_proof(c: &Connection, id: &SecretId) -> rusqlite::Result<()> {
-    exec(
-        c,
-        "UPDATE secrets SET failed_proofs = failed_proofs + 1 WHERE id = ?1",
-        [id.as_str()],
-    )?;
-    exec(
-        c,
-        "UPDATE secrets SET state = 'burned', encrypted = NULL, iv = NULL
-         WHERE id = ?1 AND failed_proofs >= ?2",
-        params![id.as_str(), MAX_FAILED_PROOFS],
-    )?;
+    let failed: u32 = row(c, COUNT_FAILED_PROOF, [id.as_str()], |r| r.get(0))?;
+    if failed >= MAX_FAILED_PROOFS {
+        exec(c, BURN_RECEIPT, [id.as_str()])?;
+        exec(c, DROP_MATERIAL, [id.as_str()])?;
+    }
     Ok(())
 }
+
+const MANAGE_HASH: &str = "SELECT manage_hash FROM receipts WHERE id = ?1 AND expires_at + ?3 > ?2";
+const BURN_IF_REVEALABLE: &str = concat!(
+    "UPDATE receipts AS r SET state = 'burned' WHERE r.id = ?1 AND ",
+    revealable!()
+);
 
 fn burn(
     c: &Connection,
@@ -269,7 +288,7 @@ fn burn(
     // database's write lock for the whole transaction.
     let stored: Option<Vec<u8>> = row(
         c,
-        "SELECT manage_hash FROM secrets WHERE id = ?1 AND expires_at + ?3 > ?2",
+        MANAGE_HASH,
         params![id.as_str(), now_ms, RECEIPT_RETENTION_MS],
         |r| r.get(0),
     )
@@ -280,32 +299,127 @@ fn burn(
     if !TokenHash::from_slice(&stored).is_some_and(|s| s.matches(&manage)) {
         return Ok(Managed::Forbidden);
     }
-    exec(
-        c,
-        concat!(
-            "UPDATE secrets SET state = 'burned', encrypted = NULL, iv = NULL WHERE id = ?1 AND ",
-            revealable!()
-        ),
-        params![id.as_str(), now_ms],
-    )?;
+    // A used-up or burned secret has no material left; an expired one keeps its own
+    // until the sweeper, which also turns its receipt `expired`.
+    if exec(c, BURN_IF_REVEALABLE, params![id.as_str(), now_ms])? == 1 {
+        exec(c, DROP_MATERIAL, [id.as_str()])?;
+    }
     Ok(Managed::Done(()))
 }
 
-fn sweep(c: &Connection, now_ms: u64) -> rusqlite::Result<Swept> {
-    let expired = exec(
-        c,
-        "UPDATE secrets SET encrypted = NULL, iv = NULL,
-                state = CASE WHEN state = 'pending' THEN 'expired' ELSE state END
-         WHERE expires_at <= ?1 AND encrypted IS NOT NULL",
-        [now_ms],
-    )?;
-    let purged = exec(
-        c,
-        "DELETE FROM secrets WHERE expires_at + ?2 <= ?1",
-        params![now_ms, RECEIPT_RETENTION_MS],
-    )?;
+/// Most rows one sweep step deletes from each table.
+const SWEEP_ROWS: usize = 256;
+/// Most ciphertext bytes one sweep step deletes (at least one secret's, however large):
+/// freeing a ciphertext's pages costs in proportion to its size.
+const SWEEP_BYTES: u64 = 4 << 20;
+
+/// Material past its expiry, oldest first, from the index alone.
+const EXPIRED_MATERIAL: &str =
+    "SELECT id, size FROM material WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2";
+const MARK_EXPIRED: &str =
+    "UPDATE receipts SET state = 'expired' WHERE id = ?1 AND state = 'pending'";
+/// Receipts whose retention ended (`expires_at` ≤ ?1 = now − retention), oldest first.
+const PURGE_RECEIPTS: &str = "DELETE FROM receipts WHERE id IN
+     (SELECT id FROM receipts WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)";
+
+/// One bounded step: drops the ciphertext of up to [`SWEEP_ROWS`] expired secrets (and
+/// [`SWEEP_BYTES`]), marking their receipts `expired`; once no expired material is left,
+/// deletes up to [`SWEEP_ROWS`] receipts past retention. Both are found through an index
+/// (`material_by_expiry`, `receipts_by_expiry`), never by scanning rows.
+fn sweep_step(c: &Connection, now_ms: u64) -> rusqlite::Result<Swept> {
+    let candidates: Vec<(String, u64)> = c
+        .prepare_cached(EXPIRED_MATERIAL)?
+        .query_map(params![now_ms, SWEEP_ROWS], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let (mut done, mut bytes, mut expired) = (0, 0, 0);
+    for (id, size) in &candidates {
+        if done > 0 && bytes + size > SWEEP_BYTES {
+            break;
+        }
+        done += 1;
+        bytes += size;
+        expired += exec(c, DROP_MATERIAL, [id])? as u64;
+        exec(c, MARK_EXPIRED, [id])?;
+    }
+    if candidates.len() == SWEEP_ROWS || done < candidates.len() {
+        // More expired material may be left: receipts wait for the next step, so a
+        // receipt is never purged while its secret still holds ciphertext.
+        return Ok(Swept {
+            expired,
+            purged: 0,
+            has_more: true,
+        });
+    }
+    let purged = match now_ms.checked_sub(RECEIPT_RETENTION_MS) {
+        Some(cutoff) => exec(c, PURGE_RECEIPTS, params![cutoff, SWEEP_ROWS])?,
+        None => 0,
+    };
     Ok(Swept {
-        expired: expired as u64,
+        expired,
         purged: purged as u64,
+        has_more: purged == SWEEP_ROWS,
     })
+}
+
+#[cfg(test)]
+mod query_plans {
+    use super::*;
+
+    /// The plan of `sql` on a fresh database of the current schema, one line per step.
+    fn plan(sql: &str) -> Vec<String> {
+        let mut conn = Connection::open_in_memory().expect("in-memory db");
+        super::super::schema::migrate(&mut conn).expect("schema");
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("statement prepares");
+        // Plans do not depend on the values bound; NULL stands for each.
+        let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+        stmt.query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+            .and_then(|rows| rows.collect())
+            .expect("plan")
+    }
+
+    #[test]
+    fn the_sweep_finds_its_rows_through_covering_indexes() {
+        assert_eq!(
+            plan(EXPIRED_MATERIAL),
+            ["SEARCH material USING COVERING INDEX material_by_expiry (expires_at<?)"]
+        );
+        let purge = plan(PURGE_RECEIPTS);
+        assert!(
+            purge.contains(
+                &"SEARCH receipts USING COVERING INDEX receipts_by_expiry (expires_at<?)".into()
+            ),
+            "{purge:#?}"
+        );
+    }
+
+    #[test]
+    fn no_statement_of_the_store_scans_a_table() {
+        let statements = [
+            PUT_RECEIPT,
+            PUT_MATERIAL,
+            CONSUME,
+            READ_MATERIAL,
+            TAKE_LAST_MATERIAL,
+            HAS_VERIFIER,
+            COUNT_FAILED_PROOF,
+            BURN_RECEIPT,
+            DROP_MATERIAL,
+            MANAGE_HASH,
+            BURN_IF_REVEALABLE,
+            EXPIRED_MATERIAL,
+            MARK_EXPIRED,
+            PURGE_RECEIPTS,
+            super::super::PEEK,
+            super::super::RECEIPT,
+        ];
+        for sql in statements {
+            let plan = plan(sql);
+            assert!(
+                plan.iter().all(|step| !step.starts_with("SCAN")),
+                "{sql}\n{plan:#?}"
+            );
+        }
+    }
 }

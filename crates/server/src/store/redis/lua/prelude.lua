@@ -18,3 +18,21 @@ local function same_hash(a, b)
   return diff == 0
 end
 
+
+-- Calls that a client may send twice (put, take: their reply can be lost on the way back,
+-- and the call is then retried) carry a nonce of their own, and KEYS[3] is that call's
+-- key. The first run keeps its reply there for a short time (ms, an ARGV); a retry of the
+-- same call finds it and returns it instead of running again, so a lost reply never
+-- stores a secret twice nor spends a second view.
+local function replayed()
+  local kept = redis.call('GET', KEYS[3])
+  if kept then
+    return cjson.decode(kept)
+  end
+  return nil
+end
+
+local function remember(reply, ttl_ms)
+  redis.call('SET', KEYS[3], cjson.encode(reply), 'PX', ttl_ms)
+  return reply
+end
