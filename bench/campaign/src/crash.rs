@@ -185,7 +185,10 @@ async fn check(base: &str, ledger: &Shared, sample: Option<&mut Rng>) -> anyhow:
         let (token, gone_for_recipients) = {
             let l = lock(ledger);
             let e = &l.entries[&id];
-            (e.token.clone(), e.burn_acked || e.reveals_acked >= e.max_views)
+            (
+                e.token.clone(),
+                e.burn_acked || e.reveals_acked >= e.max_views,
+            )
         };
         let receipt = http
             .post(format!("{base}/api/secrets/{id}/status"))
@@ -195,7 +198,13 @@ async fn check(base: &str, ledger: &Shared, sample: Option<&mut Rng>) -> anyhow:
         let status = receipt.status().as_u16();
         let receipt: Value = receipt.json().await.unwrap_or(Value::Null);
         let head = if gone_for_recipients {
-            Some(http.head(format!("{base}/api/secrets/{id}")).send().await?.status().as_u16())
+            Some(
+                http.head(format!("{base}/api/secrets/{id}"))
+                    .send()
+                    .await?
+                    .status()
+                    .as_u16(),
+            )
         } else {
             None
         };
@@ -290,7 +299,12 @@ async fn create(
     let ciphertext = format!("Y3Jhc2g{}x{n:08}", rng.below(1 << 20));
     let max_views = 1 + rng.below(3);
     let body = json!({ "encrypted": ciphertext, "iv": "AAECAwQFBgcICQoL", "maxViews": max_views });
-    let response = http.post(format!("{base}/api/secrets")).json(&body).send().await.ok()?;
+    let response = http
+        .post(format!("{base}/api/secrets"))
+        .json(&body)
+        .send()
+        .await
+        .ok()?;
     let status = response.status().as_u16();
     if status == 201 {
         let created: Value = response.json().await.ok()?;

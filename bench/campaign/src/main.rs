@@ -86,7 +86,10 @@ async fn main() -> anyhow::Result<()> {
     });
     let mut rng = Rng::new(seed);
     let temp = tempfile::tempdir()?;
-    let dir = args.work_dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let dir = args
+        .work_dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
     let time_limit = Duration::from_secs(args.time_limit_s);
     let started = Instant::now();

@@ -99,7 +99,10 @@ async fn one_race(
         .json()
         .await?;
     let id = created["id"].as_str().unwrap_or_default().to_owned();
-    let token = created["manageToken"].as_str().unwrap_or_default().to_owned();
+    let token = created["manageToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let attempts = (0..consumers).map(|i| {
         let url = format!("{}/api/secrets/{id}", base(i + 1));
         let request = if i % 2 == 0 {

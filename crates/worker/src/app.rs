@@ -105,7 +105,10 @@ async fn pipeline(
         Verdict::Refuse => return (render(ApiError::new(ErrorCode::CorsForbidden), line), None),
         Verdict::Preflight { granted } => {
             let echo = origin.filter(|_| granted);
-            return (preflight(paths::allow(incoming.matched.template), granted), echo);
+            return (
+                preflight(paths::allow(incoming.matched.template), granted),
+                echo,
+            );
         }
         Verdict::Serve { echo_origin } => origin.filter(|_| echo_origin),
     };

@@ -83,8 +83,16 @@ fn a_method_a_resource_does_not_answer_is_405_with_its_allow(
         ("DELETE", "/api/health", "GET, HEAD, OPTIONS"),
         ("PATCH", "/api/health", "GET, HEAD, OPTIONS"),
         ("GET", "/api/secrets", "POST, OPTIONS"),
-        ("GET", "/api/secrets/ValidButUnknown123/burn", "POST, OPTIONS"),
-        ("POST", "/api/secrets/ValidButUnknown123/meta", "GET, HEAD, OPTIONS"),
+        (
+            "GET",
+            "/api/secrets/ValidButUnknown123/burn",
+            "POST, OPTIONS",
+        ),
+        (
+            "POST",
+            "/api/secrets/ValidButUnknown123/meta",
+            "GET, HEAD, OPTIONS",
+        ),
         ("POST", "/healthz", "GET, HEAD"),
         ("PUT", "/api/nothing-here", "GET, POST, HEAD, OPTIONS"),
     ];
@@ -98,7 +106,12 @@ fn a_method_a_resource_does_not_answer_is_405_with_its_allow(
         reply.expect_error(405, "METHOD_NOT_ALLOWED")?;
     }
     // A preflight names the resource's methods too.
-    let preflight = client.send("OPTIONS", "/api/secrets/ValidButUnknown123/status", &[], None)?;
+    let preflight = client.send(
+        "OPTIONS",
+        "/api/secrets/ValidButUnknown123/status",
+        &[],
+        None,
+    )?;
     ensure_eq!(preflight.status, 204, "status of a preflight");
     ensure!(
         preflight.header("allow") == Some("POST, OPTIONS"),
