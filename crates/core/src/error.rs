@@ -36,6 +36,38 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order (the OpenAPI document's test compares it with
+    /// docs/openapi.json). The test below fails to compile when a variant is added until
+    /// it is listed there, which is the reminder to list it here too.
+    pub const ALL: [ErrorCode; 26] = [
+        Self::BadJson,
+        Self::UnsupportedMediaType,
+        Self::MissingFields,
+        Self::InvalidEncoding,
+        Self::InvalidIvLength,
+        Self::InvalidViews,
+        Self::InvalidTtl,
+        Self::InvalidId,
+        Self::SecretTooLarge,
+        Self::PayloadTooLarge,
+        Self::UriTooLong,
+        Self::HeadersTooLarge,
+        Self::MethodNotAllowed,
+        Self::CorsForbidden,
+        Self::Forbidden,
+        Self::AuthRequired,
+        Self::CreatorNotAllowed,
+        Self::ReadOnly,
+        Self::Banned,
+        Self::NotFound,
+        Self::PassphraseRequired,
+        Self::PassphraseInvalid,
+        Self::RateLimited,
+        Self::StoreUnavailable,
+        Self::Timeout,
+        Self::InternalError,
+    ];
+
     /// The HTTP status this code is sent with.
     pub fn status(self) -> u16 {
         match self {
@@ -147,5 +179,42 @@ mod tests {
         assert_eq!(ErrorCode::HeadersTooLarge.status(), 431);
         assert_eq!(ErrorCode::StoreUnavailable.status(), 503);
         assert_eq!(ErrorCode::NotFound.as_str(), "NOT_FOUND");
+    }
+
+    #[test]
+    fn all_lists_every_code_once() {
+        // No `_` arm: a new variant does not compile here until it is placed, and its place
+        // is its index in `ALL`.
+        let index = |code: ErrorCode| match code {
+            ErrorCode::BadJson => 0,
+            ErrorCode::UnsupportedMediaType => 1,
+            ErrorCode::MissingFields => 2,
+            ErrorCode::InvalidEncoding => 3,
+            ErrorCode::InvalidIvLength => 4,
+            ErrorCode::InvalidViews => 5,
+            ErrorCode::InvalidTtl => 6,
+            ErrorCode::InvalidId => 7,
+            ErrorCode::SecretTooLarge => 8,
+            ErrorCode::PayloadTooLarge => 9,
+            ErrorCode::UriTooLong => 10,
+            ErrorCode::HeadersTooLarge => 11,
+            ErrorCode::MethodNotAllowed => 12,
+            ErrorCode::CorsForbidden => 13,
+            ErrorCode::Forbidden => 14,
+            ErrorCode::AuthRequired => 15,
+            ErrorCode::CreatorNotAllowed => 16,
+            ErrorCode::ReadOnly => 17,
+            ErrorCode::Banned => 18,
+            ErrorCode::NotFound => 19,
+            ErrorCode::PassphraseRequired => 20,
+            ErrorCode::PassphraseInvalid => 21,
+            ErrorCode::RateLimited => 22,
+            ErrorCode::StoreUnavailable => 23,
+            ErrorCode::Timeout => 24,
+            ErrorCode::InternalError => 25,
+        };
+        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(index(code), i, "{code} is out of place in ALL");
+        }
     }
 }

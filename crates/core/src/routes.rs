@@ -24,10 +24,33 @@ pub const HEALTH: &str = "/api/health";
 /// Liveness and readiness probes.
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
+/// `GET`: the API's OpenAPI 3.1 document (docs/openapi.json).
+pub const OPENAPI: &str = "/api/openapi.json";
+/// `GET`: Prometheus metrics.
+pub const METRICS: &str = "/metrics";
+/// `GET`: RFC 9116 contact file.
+pub const SECURITY_TXT: &str = "/.well-known/security.txt";
+/// `GET`: the web UI's create page; with `?id=`, the original's link form of the reveal page.
+pub const HOME_PAGE: &str = "/";
+/// `GET`: the web UI's reveal page, where share links point (`/s/{id}#key`).
+pub const REVEAL_PAGE: &str = "/s/{id}";
 
-/// Every method the service answers; others are 405 with this as `Allow`, the same list on
-/// every path (docs/decisions.md, "405 on known paths").
+/// Every method the service answers somewhere; others are 405 everywhere. A 405 lists the
+/// methods of its own resource ([`allow`]).
 pub const ALLOWED_METHODS: &str = "GET, POST, HEAD, OPTIONS";
+
+/// The methods the resource at `route` (a matched template) answers, as its `Allow` header
+/// lists them in a 405 and a CORS preflight. Every GET route answers HEAD too; API routes
+/// answer OPTIONS (the CORS preflight). A path no route matches gets every method the
+/// service answers anywhere.
+pub fn allow(route: Option<&str>) -> &'static str {
+    match route {
+        Some(SECRETS | REVEAL | BURN | STATUS) => "POST, OPTIONS",
+        Some(SECRET | META | CONFIG | HEALTH | OPENAPI) => "GET, HEAD, OPTIONS",
+        Some(HEALTHZ | READYZ | METRICS | SECURITY_TXT | HOME_PAGE | REVEAL_PAGE) => "GET, HEAD",
+        _ => ALLOWED_METHODS,
+    }
+}
 
 /// Whether `method` is one the service answers at all.
 pub fn is_allowed_method(method: &str) -> bool {
@@ -85,5 +108,14 @@ mod tests {
         assert!(!is_api_path("/s/abc"));
         assert!(is_allowed_method("HEAD"));
         assert!(!is_allowed_method("PUT"));
+    }
+
+    #[test]
+    fn allow_lists_each_resources_own_methods() {
+        assert_eq!(allow(Some(SECRETS)), "POST, OPTIONS");
+        assert_eq!(allow(Some(META)), "GET, HEAD, OPTIONS");
+        assert_eq!(allow(Some(HEALTHZ)), "GET, HEAD");
+        assert_eq!(allow(Some("/not/a/route")), ALLOWED_METHODS);
+        assert_eq!(allow(None), ALLOWED_METHODS);
     }
 }

@@ -4,8 +4,9 @@
 //! (never refused) and `maxViews` must lie in `[1, MAX_VIEWS]`.
 //!
 //! Where the original was silent (wrong JSON types) vanish answers a 400 naming the field:
-//! a non-numeric `ttl` is `INVALID_TTL`, a non-integer `maxViews` is `INVALID_VIEWS`, a
-//! non-string `encrypted`/`iv`/`passphraseVerifier` is `INVALID_ENCODING`.
+//! a non-numeric `ttl` is `INVALID_TTL`, a non-integer `maxViews` is `INVALID_VIEWS` (`3.0`
+//! is the integer 3, as JSON Schema counts it), a non-string
+//! `encrypted`/`iv`/`passphraseVerifier` is `INVALID_ENCODING`.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -210,11 +211,19 @@ fn parse_max_views(value: Option<&Value>, limits: &Limits) -> Result<u32, Reject
         None | Some(Value::Null) => Ok(1),
         Some(Value::Number(n)) => n
             .as_u64()
+            .or_else(|| whole_number(n.as_f64()?))
             .and_then(|v| u32::try_from(v).ok())
             .filter(|v| (1..=limits.max_views).contains(v))
             .ok_or(out_of_range),
         Some(_) => Err(out_of_range),
     }
+}
+
+/// A JSON number written with a fraction that is zero (`3.0`, `3e0`) is the integer it
+/// equals, as JSON Schema's `integer` says: clients whose JSON library writes floats
+/// must not be refused for it. Only values a `u32` can hold matter here.
+fn whole_number(f: f64) -> Option<u64> {
+    (f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&f)).then_some(f as u64)
 }
 
 /// Well-formed base64url: the URL-safe alphabet, optional `=` padding, and a length that
@@ -241,6 +250,14 @@ mod tests {
 
     fn code(body: &str) -> ErrorCode {
         create(body).expect_err("should be refused").code
+    }
+
+    #[test]
+    fn a_whole_max_views_written_with_a_fraction_is_that_integer() {
+        for written in ["47.0", "4.7e1", "47"] {
+            let body = format!(r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":{written}}}"#);
+            assert_eq!(create(&body).expect(written).max_views, 47);
+        }
     }
 
     #[test]
@@ -320,6 +337,12 @@ mod tests {
         assert_eq!(
             code(&format!(
                 r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":"2"}}"#
+            )),
+            ErrorCode::InvalidViews
+        );
+        assert_eq!(
+            code(&format!(
+                r#"{{"encrypted":"abcd","iv":"{IV}","maxViews":101.0}}"#
             )),
             ErrorCode::InvalidViews
         );

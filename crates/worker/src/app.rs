@@ -105,7 +105,10 @@ async fn pipeline(
         Verdict::Refuse => return (render(ApiError::new(ErrorCode::CorsForbidden), line), None),
         Verdict::Preflight { granted } => {
             let echo = origin.filter(|_| granted);
-            return (preflight(granted), echo);
+            return (
+                preflight(paths::allow(incoming.matched.template), granted),
+                echo,
+            );
         }
         Verdict::Serve { echo_origin } => origin.filter(|_| echo_origin),
     };
@@ -128,7 +131,9 @@ async fn pipeline(
 /// Refuses requests by their shape before any work (docs/api.md).
 fn check_shape(req: &Request, settings: &Settings, incoming: &Incoming) -> Result<(), ApiError> {
     if !paths::is_allowed_method(&incoming.method) {
-        return Err(ApiError::method_not_allowed(paths::ALLOWED_METHODS));
+        return Err(ApiError::method_not_allowed(paths::allow(
+            incoming.matched.template,
+        )));
     }
     if incoming.target_len > settings.max_url_length {
         return Err(ApiError::new(ErrorCode::UriTooLong));
@@ -215,11 +220,11 @@ fn banned(until: u64, now: u64) -> ApiError {
     ApiError::new(ErrorCode::Banned).with_retry_after(ratelimit::seconds_until(until, now))
 }
 
-/// A CORS preflight on `/api/*`: 204 with `Allow`, plus the grant when the origin is
-/// allowed (the origin itself is echoed by [`decorate`]).
-fn preflight(granted: bool) -> Response {
+/// A CORS preflight on `/api/*`: 204 with the resource's methods in `Allow`, plus the
+/// grant when the origin is allowed (the origin itself is echoed by [`decorate`]).
+fn preflight(allow: &str, granted: bool) -> Response {
     let headers = Headers::new();
-    let _ = headers.set("allow", ALLOW_METHODS);
+    let _ = headers.set("allow", allow);
     if granted {
         let _ = headers.set("access-control-allow-methods", ALLOW_METHODS);
         let _ = headers.set("access-control-allow-headers", ALLOW_HEADERS);

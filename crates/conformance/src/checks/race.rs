@@ -14,7 +14,7 @@ use anyhow::bail;
 use serde_json::json;
 
 use crate::client::{Client, Reply};
-use crate::{Check, Target, ensure_eq};
+use crate::{Check, Target, ensure_eq, profile};
 
 const READERS: usize = 32;
 /// Rounds of the one-view race: as many as the native servers always ran; fewer on the
@@ -23,9 +23,10 @@ const READERS: usize = 32;
 const ROUNDS: usize = 200;
 const WORKER_ROUNDS: usize = 25;
 /// Client addresses the readers share, and the creators rotate through (each create
-/// spends the small create budget of the suite's profile).
+/// spends the small create budget of the suite's profile: enough creators that every
+/// round's create fits in one window's budget, however fast the rounds go).
 const READER_ADDRESSES: usize = 4;
-const CREATOR_ADDRESSES: usize = 8;
+const CREATOR_ADDRESSES: usize = ROUNDS.div_ceil(profile::CREATE_PER_WINDOW as usize);
 
 pub fn checks() -> Vec<Check> {
     vec![

@@ -1,6 +1,7 @@
 //! Limits on a request's shape: the URL at its limit passes and one byte more is 414;
 //! headers far over their limit are 431; a body over its limit is 413 whether declared or
-//! streamed; methods outside the four are 405 with `Allow`. (Exact header-size boundaries
+//! streamed; methods outside the four are 405 with `Allow` naming the resource's own
+//! methods, as is a known method on a resource that does not answer it. (Exact header-size boundaries
 //! depend on the bytes each front end adds, so they are the native server's own test.)
 
 use anyhow::ensure;
@@ -23,8 +24,8 @@ pub fn checks() -> Vec<Check> {
             run: a_declared_or_streamed_body_over_the_limit_is_413,
         },
         Check {
-            name: "request_limits::methods_outside_the_four_are_405_with_allow",
-            run: methods_outside_the_four_are_405_with_allow,
+            name: "request_limits::a_method_a_resource_does_not_answer_is_405_with_its_allow",
+            run: a_method_a_resource_does_not_answer_is_405_with_its_allow,
         },
     ]
 }
@@ -73,16 +74,49 @@ fn a_declared_or_streamed_body_over_the_limit_is_413(target: &Target) -> anyhow:
     Ok(())
 }
 
-fn methods_outside_the_four_are_405_with_allow(target: &Target) -> anyhow::Result<()> {
+fn a_method_a_resource_does_not_answer_is_405_with_its_allow(
+    target: &Target,
+) -> anyhow::Result<()> {
     let client = Client::new(target);
-    for method in ["PUT", "DELETE", "PATCH"] {
-        let reply = client.send(method, "/api/health", &[], None)?;
+    let cases = [
+        ("PUT", "/api/health", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/api/health", "GET, HEAD, OPTIONS"),
+        ("PATCH", "/api/health", "GET, HEAD, OPTIONS"),
+        ("GET", "/api/secrets", "POST, OPTIONS"),
+        (
+            "GET",
+            "/api/secrets/ValidButUnknown123/burn",
+            "POST, OPTIONS",
+        ),
+        (
+            "POST",
+            "/api/secrets/ValidButUnknown123/meta",
+            "GET, HEAD, OPTIONS",
+        ),
+        ("POST", "/healthz", "GET, HEAD"),
+        ("PUT", "/api/nothing-here", "GET, POST, HEAD, OPTIONS"),
+    ];
+    for (method, path, allow) in cases {
+        let reply = client.send(method, path, &[], None)?;
         ensure!(
-            reply.header("allow") == Some("GET, POST, HEAD, OPTIONS"),
-            "{method}: Allow is {:?}",
+            reply.header("allow") == Some(allow),
+            "{method} {path}: Allow is {:?}, not {allow:?}",
             reply.header("allow")
         );
         reply.expect_error(405, "METHOD_NOT_ALLOWED")?;
     }
+    // A preflight names the resource's methods too.
+    let preflight = client.send(
+        "OPTIONS",
+        "/api/secrets/ValidButUnknown123/status",
+        &[],
+        None,
+    )?;
+    ensure_eq!(preflight.status, 204, "status of a preflight");
+    ensure!(
+        preflight.header("allow") == Some("POST, OPTIONS"),
+        "preflight Allow is {:?}",
+        preflight.header("allow")
+    );
     Ok(())
 }

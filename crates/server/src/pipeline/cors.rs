@@ -6,13 +6,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use vanish_core::cors::{self, Policy, Verdict};
 use vanish_core::error::ErrorCode;
-use vanish_core::routes::ALLOWED_METHODS;
+use vanish_core::routes;
 
 use crate::error::ApiError;
 
@@ -35,7 +35,13 @@ pub async fn layer(State(Cors(policy)): State<Cors>, req: Request, next: Next) -
     });
     match verdict {
         Verdict::Refuse => ApiError::new(ErrorCode::CorsForbidden).into_response(),
-        Verdict::Preflight { granted } => preflight(origin.filter(|_| granted)),
+        Verdict::Preflight { granted } => {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str);
+            preflight(routes::allow(route), origin.filter(|_| granted))
+        }
         Verdict::Serve { echo_origin } => {
             let mut response = next.run(req).await;
             if let (Some(origin), true) = (origin, echo_origin) {
@@ -48,10 +54,11 @@ pub async fn layer(State(Cors(policy)): State<Cors>, req: Request, next: Next) -
     }
 }
 
-fn preflight(granted_origin: Option<HeaderValue>) -> Response {
+/// 204 with the resource's methods in `Allow`, and the grant if the origin has one.
+fn preflight(allow: &'static str, granted_origin: Option<HeaderValue>) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
+    headers.insert(header::ALLOW, HeaderValue::from_static(allow));
     if let Some(origin) = granted_origin {
         for (name, value) in [
             (header::ACCESS_CONTROL_ALLOW_METHODS, cors::ALLOW_METHODS),
@@ -125,7 +132,7 @@ mod tests {
     async fn a_listed_origins_preflight_is_granted() {
         let response = send(Method::OPTIONS, "/api/secrets", b"https://partner.example").await;
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
-        assert_eq!(header(&response, "allow"), Some(ALLOWED_METHODS));
+        assert_eq!(header(&response, "allow"), Some("POST, OPTIONS"));
         assert_eq!(
             header(&response, "access-control-allow-origin"),
             Some("https://partner.example")

@@ -1,17 +1,17 @@
 //! Refuses requests by their shape before any work: methods the service does not answer
-//! (405 with `Allow`), a request target over `MAX_URL_LENGTH` (414), headers over
+//! (405 with the resource's own methods in `Allow`), a request target over `MAX_URL_LENGTH` (414), headers over
 //! `MAX_HEADER_SIZE` in total (431) and a declared body over `MAX_REQUEST_SIZE` (413). A
 //! body that grows past the limit while streaming is refused by the body extractor
 //! (`extract::JsonBody`); header sets far over the limit are refused by the connection
 //! before they are even read whole (`server`).
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use vanish_core::error::ErrorCode;
 use vanish_core::request;
-use vanish_core::routes::{self, ALLOWED_METHODS};
+use vanish_core::routes;
 
 use crate::error::ApiError;
 
@@ -33,7 +33,11 @@ pub async fn layer(State(bounds): State<Bounds>, req: Request, next: Next) -> Re
 impl Bounds {
     fn check(&self, req: &Request) -> Result<(), ApiError> {
         if !routes::is_allowed_method(req.method().as_str()) {
-            return Err(ApiError::method_not_allowed(ALLOWED_METHODS));
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str);
+            return Err(ApiError::method_not_allowed(routes::allow(route)));
         }
         let target_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
         if target_len > self.max_url_length {
@@ -94,7 +98,7 @@ mod tests {
     #[tokio::test]
     async fn each_bound_is_answered_with_its_code() {
         let put = send(request(Method::PUT, "/x", &[])).await;
-        assert_eq!(header(&put, "allow"), Some(ALLOWED_METHODS));
+        assert_eq!(header(&put, "allow"), Some(routes::ALLOWED_METHODS));
         expect(put, StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED").await;
 
         let at_limit = format!("/{}", "a".repeat(19));

@@ -1,17 +1,17 @@
 //! `POST /api/secrets`: store a new secret and hand its sender the id and manage token, if
 //! the sender may create here ([`Creator`], by `CREATE_ACCESS`).
 
+use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, StatusCode, header};
-use axum::routing::post;
-use axum::{Json, Router};
 use vanish_core::access::{Credentials, bearer_token};
 use vanish_core::api::CreateResponse;
 use vanish_core::error::ErrorCode;
 use vanish_core::id::{ManageToken, SecretId};
 use vanish_core::{routes, validate};
 
+use super::Routes;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::pipeline::client_ip::ViaTrustedProxy;
@@ -19,8 +19,8 @@ use crate::state::AppState;
 use crate::store::NewRecord;
 use crate::telemetry::Metrics;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route(routes::SECRETS, post(create))
+pub fn router() -> Routes {
+    Routes::default().post(routes::SECRETS, create)
 }
 
 /// A sender allowed to create by the instance's rule: `vanish_core::access` decides from

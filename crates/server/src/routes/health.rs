@@ -9,15 +9,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Value, json};
 use vanish_core::routes;
 
 use tokio::time::{Instant, timeout};
 
+use super::Routes;
 use crate::resilience::SingleFlight;
 use crate::state::AppState;
 use crate::store::SecretStore;
@@ -59,11 +59,11 @@ impl Readiness {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(routes::HEALTH, get(health))
-        .route(routes::HEALTHZ, get(live))
-        .route(routes::READYZ, get(ready))
+pub fn router() -> Routes {
+    Routes::default()
+        .get(routes::HEALTH, health)
+        .get(routes::HEALTHZ, live)
+        .get(routes::READYZ, ready)
 }
 
 async fn health() -> Json<Value> {

@@ -3,18 +3,18 @@
 //! trusted proxy vouches for), and the bounds a secret must fit. The web UI reads it to
 //! say plainly when creating needs sign-in, and to show the largest file before upload.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use vanish_core::api::{ConfigResponse, LimitsResponse};
 use vanish_core::routes;
 
+use super::Routes;
 use super::create::Creator;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route(routes::CONFIG, get(config))
+pub fn router() -> Routes {
+    Routes::default().get(routes::CONFIG, config)
 }
 
 async fn config(

@@ -1,24 +1,24 @@
 //! The sender's calls, authorised by the manage token: `POST /api/secrets/{id}/burn`
 //! destroys the secret early; `POST /api/secrets/{id}/status` returns its receipt.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use vanish_core::api::StatusResponse;
 use vanish_core::error::ErrorCode;
 use vanish_core::{routes, validate};
 
+use super::Routes;
 use crate::error::ApiError;
 use crate::extract::{IdPath, JsonBody};
 use crate::state::AppState;
 use crate::store::Managed;
 use crate::telemetry::Metrics;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(routes::BURN, post(burn))
-        .route(routes::STATUS, post(status))
+pub fn router() -> Routes {
+    Routes::default()
+        .post(routes::BURN, burn)
+        .post(routes::STATUS, status)
 }
 
 async fn burn(

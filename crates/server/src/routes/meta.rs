@@ -2,22 +2,23 @@
 //! its metadata. HEAD is registered explicitly so it never falls through to the consuming
 //! GET handler (axum would otherwise answer HEAD with the GET route).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, head};
-use axum::{Json, Router};
 use vanish_core::api::MetaResponse;
 use vanish_core::error::ErrorCode;
 use vanish_core::routes;
 
+use super::Routes;
 use crate::error::ApiError;
 use crate::extract::IdPath;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(routes::SECRET, head(exists))
-        .route(routes::META, get(meta).head(exists))
+pub fn router() -> Routes {
+    Routes::default()
+        .head(routes::SECRET, exists)
+        .get(routes::META, meta)
+        .head(routes::META, exists)
 }
 
 async fn meta(

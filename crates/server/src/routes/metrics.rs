@@ -6,21 +6,22 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use vanish_core::id::TokenHash;
+use vanish_core::routes;
 
+use super::Routes;
 use crate::state::AppState;
 use crate::telemetry::prometheus;
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(serve))
+pub fn router() -> Routes {
+    Routes::default().get(routes::METRICS, serve)
 }
 
 /// The router of the separate metrics listener.
 pub fn standalone(state: AppState) -> Router {
-    router().with_state(state)
+    router().router.with_state(state)
 }
 
 async fn serve(State(app): State<AppState>, headers: HeaderMap) -> Response {

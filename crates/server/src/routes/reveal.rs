@@ -3,25 +3,25 @@
 //! [`SecretStore::take`](crate::store::SecretStore::take); nothing here ever merges, caches
 //! or retries them.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use vanish_core::api::RevealResponse;
 use vanish_core::error::ErrorCode;
 use vanish_core::id::TokenHash;
 use vanish_core::{routes, validate};
 
+use super::Routes;
 use crate::error::ApiError;
 use crate::extract::{IdPath, JsonBody};
 use crate::state::AppState;
 use crate::store::Take;
 use crate::telemetry::Metrics;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     // HEAD on this path is routed to the metadata module (`meta::router`), never here.
-    Router::new()
-        .route(routes::SECRET, get(reveal_by_get))
-        .route(routes::REVEAL, post(reveal))
+    Routes::default()
+        .get(routes::SECRET, reveal_by_get)
+        .post(routes::REVEAL, reveal)
 }
 
 async fn reveal_by_get(

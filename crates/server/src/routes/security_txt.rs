@@ -1,16 +1,16 @@
 //! `GET /.well-known/security.txt` (RFC 9116), with an `Expires` a year ahead of now.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use vanish_core::headers::security_txt;
+use vanish_core::routes;
 
+use super::Routes;
 use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/.well-known/security.txt", get(serve))
+pub fn router() -> Routes {
+    Routes::default().get(routes::SECURITY_TXT, serve)
 }
 
 async fn serve(State(app): State<AppState>) -> impl IntoResponse {

@@ -9,16 +9,17 @@
 
 use std::path::PathBuf;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tower::ServiceExt as _;
 use tower_http::services::{ServeDir, ServeFile};
 use vanish_core::headers::PAGE_CSP;
+use vanish_core::routes;
 
+use super::Routes;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 mod embedded {
@@ -46,10 +47,15 @@ impl Ui {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(index))
-        .route("/s/{id}", get(reveal_page))
+pub fn router() -> Routes {
+    Routes::default()
+        .get(routes::HOME_PAGE, index)
+        .get(routes::REVEAL_PAGE, reveal_page)
+}
+
+/// The names of the built-in UI's files, each served at `/{name}`.
+pub fn embedded_names() -> impl Iterator<Item = &'static str> {
+    embedded::ASSETS.iter().map(|(name, _)| *name)
 }
 
 async fn index(State(app): State<AppState>, req: Request) -> Response {
@@ -68,16 +74,17 @@ async fn reveal_page(State(app): State<AppState>, req: Request) -> Response {
 }
 
 /// Assets by name; unknown paths are 404, or the single-page app's index.html under
-/// `UI_DIR`.
+/// `UI_DIR`. A built-in file answers only GET and HEAD (405 otherwise).
 pub async fn fallback(app: &AppState, req: Request) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        return not_found();
-    }
+    let name = req.uri().path().trim_start_matches('/');
+    let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
     match &app.ui {
-        Ui::Embedded => {
-            embedded_file(req.uri().path().trim_start_matches('/')).unwrap_or_else(not_found)
+        Ui::Embedded if is_read => embedded_file(name).unwrap_or_else(not_found),
+        Ui::Embedded if embedded_names().any(|n| n == name) => {
+            ApiError::method_not_allowed("GET, HEAD").into_response()
         }
-        Ui::Dir(dir) => from_dir(dir, req).await,
+        Ui::Dir(dir) if is_read => from_dir(dir, req).await,
+        Ui::Embedded | Ui::Dir(_) => not_found(),
     }
 }
 

@@ -11,6 +11,7 @@ mod connections;
 mod create_access;
 mod expiry;
 mod metrics;
+mod openapi;
 mod passphrase;
 mod rate_limits;
 mod readiness;

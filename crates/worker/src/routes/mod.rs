@@ -39,8 +39,8 @@ pub enum Route {
     RevealPage,
     /// Anything else outside the API: a UI asset, if there is one by that name.
     Asset(String),
-    /// A known path with a method it does not answer.
-    MethodNotAllowed,
+    /// A known path with a method it does not answer; the path's methods, for `Allow`.
+    MethodNotAllowed(&'static str),
     /// An unknown path under `/api`.
     ApiNotFound,
 }
@@ -63,7 +63,7 @@ pub fn match_route(method: &str, path: &str) -> Matched {
             match method {
                 "GET" => Route::RevealByGet((*id).to_owned()),
                 "HEAD" => Route::Exists((*id).to_owned()),
-                _ => Route::MethodNotAllowed,
+                _ => Route::MethodNotAllowed(paths::ALLOWED_METHODS),
             },
         ),
         ["api", "secrets", id, action] if !id.is_empty() => {
@@ -83,6 +83,11 @@ pub fn match_route(method: &str, path: &str) -> Matched {
         ["s", id] if !id.is_empty() => ("/s/{id}", only(is_get(method), Route::RevealPage)),
         _ => return unmatched(path),
     };
+    // A 405 names the resource's own methods (docs/decisions.md, "`Allow`").
+    let route = match route {
+        Route::MethodNotAllowed(_) => Route::MethodNotAllowed(paths::allow(Some(template))),
+        route => route,
+    };
     Matched {
         route,
         template: Some(template),
@@ -97,7 +102,7 @@ fn secret_action(method: &str, id: &str, action: &str) -> Option<(&'static str, 
             match method {
                 "GET" => Route::Meta(id),
                 "HEAD" => Route::Exists(id),
-                _ => Route::MethodNotAllowed,
+                _ => Route::MethodNotAllowed(paths::ALLOWED_METHODS),
             },
         ),
         "reveal" => (paths::REVEAL, only(method == "POST", Route::Reveal(id))),
@@ -123,11 +128,12 @@ fn is_get(method: &str) -> bool {
     method == "GET" || method == "HEAD"
 }
 
+/// `route` if the method is one it answers, else a 405 (whose `Allow` `match_route` sets).
 fn only(allowed: bool, route: Route) -> Route {
     if allowed {
         route
     } else {
-        Route::MethodNotAllowed
+        Route::MethodNotAllowed(paths::ALLOWED_METHODS)
     }
 }
 
@@ -155,7 +161,7 @@ pub async fn handle(ctx: &Ctx<'_>, route: Route, req: &mut Request) -> Result<Re
         Route::Index => ui::page(ctx, "index.html").await,
         Route::RevealPage => ui::page(ctx, "reveal.html").await,
         Route::Asset(name) => ui::asset(ctx, &name, req.method().as_ref()).await,
-        Route::MethodNotAllowed => Err(ApiError::method_not_allowed(paths::ALLOWED_METHODS)),
+        Route::MethodNotAllowed(allow) => Err(ApiError::method_not_allowed(allow)),
         Route::ApiNotFound => Err(ApiError::new(ErrorCode::NotFound)),
     }
 }

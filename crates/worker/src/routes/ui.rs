@@ -24,14 +24,20 @@ pub async fn page(ctx: &Ctx<'_>, name: &str) -> Result<Response, ApiError> {
     }
 }
 
-/// A file of `web/` by its path (`app.css`, `i18n/en.json`), for GET and HEAD only; the
-/// same files the native server embeds: no dot files, nothing under `test/` or
-/// `node_modules/`.
+/// A file of `web/` by its path (`app.css`, `i18n/en.json`), for GET and HEAD only (405
+/// for other methods on a file that exists); the same files the native server embeds: no
+/// dot files, nothing under `test/` or `node_modules/`.
 pub async fn asset(ctx: &Ctx<'_>, name: &str, method: &str) -> Result<Response, ApiError> {
-    if !is_ui_file(name) || !(method == "GET" || method == "HEAD") {
+    if !is_ui_file(name) {
         return not_found();
     }
-    page(ctx, name).await
+    if method == "GET" || method == "HEAD" {
+        return page(ctx, name).await;
+    }
+    match fetch(ctx, name).await? {
+        Some(_) => Err(ApiError::method_not_allowed("GET, HEAD")),
+        None => not_found(),
+    }
 }
 
 fn is_ui_file(name: &str) -> bool {
