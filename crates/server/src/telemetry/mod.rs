@@ -8,7 +8,7 @@ pub mod prometheus;
 mod summary;
 
 pub use metrics::Metrics;
-pub use summary::run_summary;
+pub use summary::{run_summary, run_upkeep};
 
 use tracing_subscriber::EnvFilter;
 
