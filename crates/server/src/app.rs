@@ -10,7 +10,9 @@ use axum::Router;
 use vanish_core::clock::Clock;
 
 use crate::config::{Config, millis};
-use crate::pipeline::{Pipeline, access_log, client_ip, cors, rate_limit, request_limits, timeout};
+use crate::pipeline::{
+    Pipeline, access_log, client_ip, cors, rate_limit, request_limits, request_span, timeout,
+};
 use crate::ratelimit::memory::MemoryLimitStore;
 use crate::ratelimit::redis::RedisLimitStore;
 use crate::ratelimit::{CacheConfig, LimitStore, RateLimiter};
@@ -22,7 +24,7 @@ use crate::store::redis::persistence::warn_if_not_durable;
 use crate::store::redis::{DEFAULT_PREFIX, Keys, RedisConnection, RedisOptions, RedisStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{SecretStore, StoreError};
-use crate::telemetry::Metrics;
+use crate::telemetry::{self, Metrics};
 
 /// What a server is built from besides its configuration; tests swap these.
 pub struct Deps {
@@ -120,6 +122,10 @@ pub fn wire(config: &Config, deps: Deps) -> Wired {
         Arc::clone(&metrics),
     );
     let pipeline = Pipeline {
+        request_span: request_span::RequestSpans {
+            traces: telemetry::exports_traces(&config.telemetry),
+            errors: telemetry::reports_errors(&config.telemetry),
+        },
         client_ip: client_ip::Resolver::new(
             config.trusted_proxies(),
             config.clients.client_ip_header,

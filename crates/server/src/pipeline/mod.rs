@@ -15,6 +15,7 @@ pub mod cors;
 pub mod rate_limit;
 pub mod request_id;
 pub mod request_limits;
+pub mod request_span;
 pub mod security_headers;
 pub mod timeout;
 pub mod timing;
@@ -25,6 +26,7 @@ mod test_request;
 /// The state of every layer that has any.
 #[derive(Clone)]
 pub struct Pipeline {
+    pub request_span: request_span::RequestSpans,
     pub client_ip: client_ip::Resolver,
     pub access_log: access_log::AccessLog,
     pub cors: cors::Cors,
@@ -37,7 +39,7 @@ impl Pipeline {
     /// `routes` wrapped in the pipeline. `.layer` calls read bottom-up: the last one is the
     /// outermost, so the order below is the request's path from the inside out:
     ///
-    /// request id → client ip → response time → access log → catch panic → security
+    /// request id → request span → client ip → response time → access log → catch panic → security
     /// headers → CORS → request limits → bans and rate limits → timeout → handler.
     pub fn wrap(&self, routes: Router) -> Router {
         routes
@@ -60,6 +62,8 @@ impl Pipeline {
             ))
             .layer(from_fn(timing::layer))
             .layer(from_fn_with_state(self.client_ip.clone(), client_ip::layer))
+            // Every log line from here in carries the request's id and route.
+            .layer(from_fn_with_state(self.request_span, request_span::layer))
             // Outermost: every response, errors included, gets its id and its error body here.
             .layer(from_fn(request_id::layer))
     }
