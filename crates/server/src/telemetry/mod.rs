@@ -42,6 +42,21 @@ pub struct Guard {
     _traces: Option<otel::Traces>,
 }
 
+impl Guard {
+    /// Sends what is queued now: error reports (waiting at most `timeout`) and spans.
+    pub fn flush(&self, timeout: std::time::Duration) {
+        #[cfg(feature = "sentry")]
+        if let Some(client) = ::sentry::Hub::main().client() {
+            client.flush(Some(timeout));
+        }
+        #[cfg(feature = "otel")]
+        if let Some(traces) = &self._traces {
+            traces.flush();
+        }
+        let _ = timeout;
+    }
+}
+
 /// Whether this build reports errors to Sentry with these settings.
 pub fn reports_errors(settings: &Telemetry) -> bool {
     cfg!(feature = "sentry") && settings.sentry_dsn.is_some()

@@ -41,6 +41,13 @@ pub struct Traces {
     provider: SdkTracerProvider,
 }
 
+impl Traces {
+    /// Exports the spans queued so far.
+    pub fn flush(&self) {
+        let _ = self.provider.force_flush();
+    }
+}
+
 impl Drop for Traces {
     fn drop(&mut self) {
         // Flushes what is queued, bounded by the export timeout.
@@ -48,11 +55,14 @@ impl Drop for Traces {
     }
 }
 
+/// The layer that turns tracing spans into OTel spans.
+pub type SpanLayer<S> = Box<dyn Layer<S> + Send + Sync>;
+
 /// The tracing layer that turns spans into OTel spans, and its exporter; `None` when no
 /// endpoint is set or `OTEL_SDK_DISABLED=true`.
 pub fn init<S>(
     settings: &Telemetry,
-) -> Result<Option<(Box<dyn Layer<S> + Send + Sync>, Traces)>, TelemetryError>
+) -> Result<Option<(SpanLayer<S>, Traces)>, TelemetryError>
 where
     S: Subscriber + for<'a> LookupSpan<'a> + Send + Sync,
 {

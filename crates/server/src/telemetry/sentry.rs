@@ -193,14 +193,14 @@ fn redact_token(token: &str, out: &mut String) {
     let mut piece = String::new();
     for c in token.chars() {
         if matches!(c, '.' | ':' | '/') {
-            out.push_str(&redact_piece(&piece));
+            out.push_str(redact_piece(&piece));
             piece.clear();
             out.push(c);
         } else {
             piece.push(c);
         }
     }
-    out.push_str(&redact_piece(&piece));
+    out.push_str(redact_piece(&piece));
 }
 
 fn redact_piece(piece: &str) -> &str {
