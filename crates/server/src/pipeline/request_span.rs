@@ -47,7 +47,7 @@ pub async fn layer(State(spans): State<RequestSpans>, req: Request, next: Next) 
     let serve = next.run(req).instrument(span.clone());
     #[cfg(feature = "sentry")]
     let response = if spans.errors {
-        crate::telemetry::sentry::watch(&request_id, method, &route, serve).await
+        crate::telemetry::sentry::watch(request_id, method, route, serve).await
     } else {
         serve.await
     };
@@ -77,21 +77,11 @@ fn traced_span(method: &'static str, route: &str, request_id: &str, req: &Reques
         http.route = route,
         http.response.status_code = field::Empty,
         url.scheme = "http",
-        network.protocol.name = "http",
-        network.protocol.version = protocol_version(req),
         "error.type" = field::Empty,
     );
     #[cfg(feature = "otel")]
     crate::telemetry::otel::continue_trace(&span, req.headers());
     span
-}
-
-fn protocol_version(req: &Request) -> &'static str {
-    match req.version() {
-        axum::http::Version::HTTP_10 => "1.0",
-        axum::http::Version::HTTP_2 => "2",
-        _ => "1.1",
-    }
 }
 
 /// The answer's status on the span; a 5xx marks the span as failed.

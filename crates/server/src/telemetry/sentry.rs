@@ -3,6 +3,7 @@
 //! template and status, with a stack trace. `ENVIRONMENT` names the environment,
 //! `SENTRY_SAMPLE_RATE` the share of events sent; the release is `vanish@<version>`.
 //!
+//! The request being served is a task-local ([`watch`]), read only when an event is made.
 //! Events are queued to a background thread (ureq with rustls), so a slow, dead or
 //! black-holed DSN never holds a request up: a full queue drops events.
 //!
@@ -16,12 +17,14 @@
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::response::Response;
+use sentry::integrations::backtrace::ProcessStacktraceIntegration;
+use sentry::integrations::contexts::ContextIntegration;
+use sentry::integrations::panic::PanicIntegration;
 use sentry::protocol::{Event, Exception, Level};
-use sentry::{ClientInitGuard, ClientOptions, Hub, SentryFutureExt as _};
+use sentry::{ClientInitGuard, ClientOptions, Hub};
 
 use super::TelemetryError;
 use crate::config::Telemetry;
@@ -55,54 +58,111 @@ pub fn init(settings: &Telemetry) -> Result<Option<ClientInitGuard>, TelemetryEr
         .in_app_include(["vanish"])
         .shutdown_timeout(Duration::from_secs(2))
         .before_send(|event| Some(scrub(event)))
-        .before_breadcrumb(|_| None);
+        .before_breadcrumb(|_| None)
+        // Sentry's own panic integration flushes the queue from the panicking thread (up
+        // to 2 s with a dead DSN): ours (`report_panics`) only queues. The others are
+        // Sentry's defaults: OS and runtime contexts, stack trace trimming.
+        .default_integrations(false)
+        .add_integration(ContextIntegration::default())
+        .add_integration(ProcessStacktraceIntegration);
     options.dsn = Some(dsn);
-    Ok(Some(sentry::init(options)))
+    let guard = sentry::init(options);
+    report_panics();
+    Ok(Some(guard))
 }
 
-/// Serves one request under its own Sentry scope (tagged with the request's id, method and
-/// route, so a panic inside is reported with them), and reports the answer if it is a
-/// 5xx. A panic is reported by the panic hook, where its stack trace is; the 500 the
-/// catch-panic layer answers for it is not reported a second time.
-pub async fn watch(
-    request_id: &str,
+/// Chains a panic hook that reports the panic, tagged with the request being served if
+/// any, and answered 500 by the catch-panic layer.
+fn report_panics() {
+    let next = std::panic::take_hook();
+    let events = PanicIntegration::new();
+    std::panic::set_hook(Box::new(move |info| {
+        let mut event = events.event_from_panic_info(info);
+        let _ = REQUEST.try_with(|tags| {
+            tag(&mut event, tags);
+            event.tags.insert("status".into(), "500".into());
+        });
+        Hub::main().capture_event(event);
+        next(info);
+    }));
+}
+
+/// What a report about the request being served is tagged with.
+#[derive(Debug, Clone)]
+struct RequestTags {
+    request_id: String,
     method: &'static str,
-    route: &str,
+    route: String,
+}
+
+tokio::task_local! {
+    /// The request the current task serves. A task-local rather than a Sentry scope per
+    /// request: a new hub and scope for every request cost more than the rest of the error
+    /// reporting together, and the tags are only read when an event is made.
+    static REQUEST: RequestTags;
+}
+
+/// Serves one request with its tags at hand (so a panic inside is reported with them,
+/// see [`report_panics`]), and reports the answer if it is a 5xx. A panic is reported by the panic
+/// hook, where its stack trace is; the 500 the catch-panic layer answers for it is not
+/// reported a second time.
+pub async fn watch(
+    request_id: String,
+    method: &'static str,
+    route: String,
     serve: impl Future<Output = Response>,
 ) -> Response {
-    let hub = Arc::new(Hub::new_from_top(Hub::main()));
-    hub.configure_scope(|scope| {
-        scope.set_tag("request_id", request_id);
-        scope.set_tag("method", method);
-        scope.set_tag("route", route);
-    });
-    let response = serve.bind_hub(Arc::clone(&hub)).await;
+    let tags = RequestTags {
+        request_id,
+        method,
+        route,
+    };
+    let mut scoped = std::pin::pin!(REQUEST.scope(tags, serve));
+    let response = scoped.as_mut().await;
     let status = response.status();
     if status.is_server_error() && response.extensions().get::<Panicked>().is_none() {
-        let code = response
-            .extensions()
-            .get::<PendingErrorBody>()
-            .map_or("HTTP_ERROR", |p| p.code.as_str());
-        let cause = response.extensions().get::<ErrorCause>();
-        let mut event = Event {
-            level: Level::Error,
-            message: Some(format!("{} {code} on {method} {route}", status.as_u16())),
-            exception: vec![Exception {
-                ty: code.to_owned(),
-                value: cause.map(|c| c.0.to_string()),
-                stacktrace: sentry::integrations::backtrace::current_stacktrace(),
-                ..Exception::default()
-            }]
-            .into(),
-            ..Event::default()
-        };
-        event
-            .tags
-            .insert("status".into(), status.as_u16().to_string());
-        event.tags.insert("code".into(), code.to_owned());
-        hub.capture_event(event);
+        if let Some(tags) = scoped.as_mut().take_value() {
+            report(&tags, &response);
+        }
     }
     response
+}
+
+/// A 5xx answer as an event, its stack trace where the answer was made.
+fn report(tags: &RequestTags, response: &Response) {
+    let status = response.status();
+    let code = response
+        .extensions()
+        .get::<PendingErrorBody>()
+        .map_or("HTTP_ERROR", |p| p.code.as_str());
+    let cause = response.extensions().get::<ErrorCause>();
+    let (method, route) = (tags.method, &tags.route);
+    let mut event = Event {
+        level: Level::Error,
+        message: Some(format!("{} {code} on {method} {route}", status.as_u16())),
+        exception: vec![Exception {
+            ty: code.to_owned(),
+            value: cause.map(|c| c.0.to_string()),
+            stacktrace: sentry::integrations::backtrace::current_stacktrace(),
+            ..Exception::default()
+        }]
+        .into(),
+        ..Event::default()
+    };
+    tag(&mut event, tags);
+    event
+        .tags
+        .insert("status".into(), status.as_u16().to_string());
+    event.tags.insert("code".into(), code.to_owned());
+    Hub::main().capture_event(event);
+}
+
+fn tag(event: &mut Event<'static>, tags: &RequestTags) {
+    event
+        .tags
+        .insert("request_id".into(), tags.request_id.clone());
+    event.tags.insert("method".into(), tags.method.to_owned());
+    event.tags.insert("route".into(), tags.route.clone());
 }
 
 /// Keeps only what an event may carry (see the module comment).
