@@ -15,7 +15,7 @@ use tracing::{Instrument as _, Span, field};
 
 use super::access_log::UNMATCHED;
 use super::request_id::RequestId;
-use crate::telemetry::logs::REQUEST_TARGET;
+use crate::telemetry::logs::{REQUEST_TARGET, TRACE_TARGET};
 use crate::telemetry::method_label;
 
 /// Which exports the request span feeds, fixed at startup.
@@ -39,12 +39,24 @@ pub async fn layer(State(spans): State<RequestSpans>, req: Request, next: Next) 
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    let span = if spans.traces {
-        traced_span(method, &route, &request_id, &req)
-    } else {
-        tracing::info_span!(target: REQUEST_TARGET, "request", request_id, method, route)
+    // With traces on, the OTel server span is a span of its own, which the log layer never
+    // formats (its many attributes would cost every request); the log span is its child.
+    let server = spans
+        .traces
+        .then(|| server_span(method, &route, &request_id));
+    let trace_id = server.as_ref().and_then(|s| trace_id(s, &req));
+    let span = match (&server, trace_id) {
+        (Some(server), Some(trace_id)) => server.in_scope(|| {
+            tracing::info_span!(target: REQUEST_TARGET, "request", request_id, method, route, trace_id)
+        }),
+        _ => tracing::info_span!(target: REQUEST_TARGET, "request", request_id, method, route),
     };
-    let serve = next.run(req).instrument(span.clone());
+    // Both entered on every poll: the trace layer finds a span's parent among the entered
+    // spans, and the log span is one it does not see.
+    let serve = next
+        .run(req)
+        .instrument(span)
+        .instrument(server.clone().unwrap_or_else(Span::none));
     #[cfg(feature = "sentry")]
     let response = if spans.errors {
         crate::telemetry::sentry::watch(request_id, method, route, serve).await
@@ -53,23 +65,18 @@ pub async fn layer(State(spans): State<RequestSpans>, req: Request, next: Next) 
     };
     #[cfg(not(feature = "sentry"))]
     let response = serve.await;
-    if spans.traces {
-        record_outcome(&span, response.status());
+    if let Some(server) = &server {
+        record_outcome(server, response.status());
     }
     response
 }
 
-/// The request span as an OTel server span: named `METHOD /route/template`, the HTTP
-/// attributes set, the incoming trace continued.
-#[cfg_attr(not(feature = "otel"), allow(unused_variables))]
-fn traced_span(method: &'static str, route: &str, request_id: &str, req: &Request) -> Span {
-    let span = tracing::info_span!(
-        target: REQUEST_TARGET,
+/// The request's OTel server span: named `METHOD /route/template`, with the HTTP
+/// semantic-convention attributes.
+fn server_span(method: &'static str, route: &str, request_id: &str) -> Span {
+    tracing::info_span!(
+        target: TRACE_TARGET,
         "request",
-        request_id,
-        method,
-        route,
-        trace_id = field::Empty,
         otel.name = format!("{method} {route}"),
         otel.kind = "server",
         otel.status_code = field::Empty,
@@ -78,10 +85,19 @@ fn traced_span(method: &'static str, route: &str, request_id: &str, req: &Reques
         http.response.status_code = field::Empty,
         url.scheme = "http",
         "error.type" = field::Empty,
-    );
-    #[cfg(feature = "otel")]
-    crate::telemetry::otel::continue_trace(&span, req.headers());
-    span
+        request_id,
+    )
+}
+
+/// Continues the caller's trace (W3C `traceparent`) and says which trace the request is in.
+#[cfg(feature = "otel")]
+fn trace_id(server: &Span, req: &Request) -> Option<String> {
+    crate::telemetry::otel::continue_trace(server, req.headers())
+}
+
+#[cfg(not(feature = "otel"))]
+fn trace_id(_server: &Span, _req: &Request) -> Option<String> {
+    None
 }
 
 /// The answer's status on the span; a 5xx marks the span as failed.

@@ -1,5 +1,6 @@
 //! OpenTelemetry traces (feature `otel`), on when `OTEL_EXPORTER_OTLP_ENDPOINT` is set:
-//! the request span and the store and limiter spans (`pipeline::request_span`,
+//! the request's server span and the store and limiter spans (all of target
+//! `vanish::trace`, which the logs never show) (`pipeline::request_span`,
 //! `resilience::breaker`, `pipeline::rate_limit`) become OTel spans through
 //! `tracing-opentelemetry`, exported in batches over OTLP/HTTP with protobuf bodies from a
 //! background thread, so a slow or dead collector never holds a request up: a full queue
@@ -30,7 +31,7 @@ use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::registry::LookupSpan;
 
 use super::TelemetryError;
-use super::logs::{REQUEST_TARGET, TRACE_TARGET};
+use super::logs::TRACE_TARGET;
 use crate::config::Telemetry;
 
 /// How long one export may take when `OTEL_EXPORTER_OTLP_TIMEOUT` does not say.
@@ -102,7 +103,7 @@ where
         .with_context_activation(false)
         // Spans only: log events stay in the logs.
         .with_filter(filter_fn(|meta| {
-            meta.is_span() && (meta.target() == REQUEST_TARGET || meta.target() == TRACE_TARGET)
+            meta.is_span() && meta.target() == TRACE_TARGET
         }))
         .boxed();
     Ok(Some((layer, Traces { provider })))
@@ -143,9 +144,8 @@ fn export_timeout() -> Duration {
 }
 
 /// Continues the caller's trace: the W3C `traceparent` (and `tracestate`) of `headers`
-/// become the parent of `span`, and the span's trace id goes into its `trace_id` field, so
-/// the log lines of the request name the trace.
-pub fn continue_trace(span: &tracing::Span, headers: &HeaderMap) {
+/// become the parent of `span`. Returns the span's trace id, for the log lines.
+pub fn continue_trace(span: &tracing::Span, headers: &HeaderMap) -> Option<String> {
     let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.extract(&opentelemetry_http::HeaderExtractor(headers))
     });
@@ -155,9 +155,7 @@ pub fn continue_trace(span: &tracing::Span, headers: &HeaderMap) {
     }
     let context: Context = span.context();
     let trace_id = context.span().span_context().trace_id();
-    if trace_id != opentelemetry::trace::TraceId::INVALID {
-        span.record("trace_id", tracing::field::display(trace_id));
-    }
+    (trace_id != opentelemetry::trace::TraceId::INVALID).then(|| trace_id.to_string())
 }
 
 /// The exporter's HTTP client: ureq with rustls (ring), the client the CLI already uses,
