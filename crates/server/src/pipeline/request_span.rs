@@ -1,9 +1,10 @@
 //! One span per request, just inside the request id: it carries the request id, the
 //! method and the route template (never the raw path, which holds secret ids), so every
 //! log line written while serving the request (a store error, a breaker change, a warning)
-//! names its request. With traces on (`OTEL_EXPORTER_OTLP_ENDPOINT`) the same span is the
-//! request's server span, `METHOD /route/template` with the HTTP semantic-convention
-//! attributes, continuing an incoming W3C `traceparent`, its trace id in the log lines.
+//! names its request. With traces on (`OTEL_EXPORTER_OTLP_ENDPOINT`) the request also gets
+//! an OTel server span, `METHOD /route/template` with the HTTP semantic-convention
+//! attributes, continuing an incoming W3C `traceparent`; the log span is its child and
+//! carries its trace id.
 //! With error reports on (`SENTRY_DSN`) the request runs in its own Sentry scope and a 5xx
 //! is reported (`telemetry::sentry`).
 

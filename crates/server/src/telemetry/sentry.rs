@@ -4,6 +4,8 @@
 //! `SENTRY_SAMPLE_RATE` the share of events sent; the release is `vanish@<version>`.
 //!
 //! The request being served is a task-local ([`watch`]), read only when an event is made.
+//! At most 10 reports are made a second (an outage makes every answer a 5xx, and a report
+//! costs about a millisecond of CPU); the rest are logged and counted as usual.
 //! Events are queued to a background thread (ureq with rustls), so a slow, dead or
 //! black-holed DSN never holds a request up: a full queue drops events.
 //!
@@ -17,7 +19,9 @@
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::response::Response;
 use sentry::integrations::backtrace::ProcessStacktraceIntegration;
@@ -35,6 +39,36 @@ use crate::pipeline::catch_panic::Panicked;
 const TAGS: [&str; 5] = ["request_id", "method", "route", "status", "code"];
 /// Contexts an event may carry (the host's OS and the Rust runtime).
 const CONTEXTS: [&str; 3] = ["os", "rust", "device"];
+/// Most reports made per second. Making one costs about a millisecond of CPU (the stack
+/// trace is captured and symbolized on the spot); during an outage every answer is a 5xx,
+/// and reporting each would cost more than serving it. Beyond this, 5xx answers and
+/// panics are still logged and counted, just not reported.
+const REPORTS_PER_SECOND: u64 = 10;
+/// The current second (high 32 bits) and the reports made in it (low 32 bits). Process-wide,
+/// like the Sentry client and the panic hook it guards.
+static BUDGET: AtomicU64 = AtomicU64::new(0);
+
+/// Takes one report from this second's budget; false when it is spent.
+fn within_budget() -> bool {
+    let second = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() & 0xffff_ffff);
+    let mut current = BUDGET.load(Ordering::Relaxed);
+    loop {
+        let next = if current >> 32 != second {
+            (second << 32) | 1
+        } else if current & 0xffff_ffff < REPORTS_PER_SECOND {
+            current + 1
+        } else {
+            return false;
+        };
+        match BUDGET.compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return true,
+            Err(seen) => current = seen,
+        }
+    }
+}
+
 /// Shortest run of base64url characters that is redacted unless it reads as a word.
 const REDACT_FROM: usize = 8;
 
@@ -77,6 +111,9 @@ fn report_panics() {
     let next = std::panic::take_hook();
     let events = PanicIntegration::new();
     std::panic::set_hook(Box::new(move |info| {
+        if !within_budget() {
+            return next(info);
+        }
         let mut event = events.event_from_panic_info(info);
         let _ = REQUEST.try_with(|tags| {
             tag(&mut event, tags);
@@ -120,7 +157,8 @@ pub async fn watch(
     let mut scoped = std::pin::pin!(REQUEST.scope(tags, serve));
     let response = scoped.as_mut().await;
     let status = response.status();
-    if status.is_server_error() && response.extensions().get::<Panicked>().is_none() {
+    let reported_elsewhere = response.extensions().get::<Panicked>().is_some();
+    if status.is_server_error() && !reported_elsewhere && within_budget() {
         if let Some(tags) = scoped.as_mut().take_value() {
             report(&tags, &response);
         }
