@@ -5,7 +5,8 @@
 //!
 //! The request being served is a task-local ([`watch`]), read only when an event is made.
 //! At most 10 reports are made a second (an outage makes every answer a 5xx, and a report
-//! costs about a millisecond of CPU); the rest are logged and counted as usual.
+//! costs about a millisecond of CPU); the rest are logged and counted as usual. A 5xx
+//! report's stack trace is symbolized on the blocking pool, never on the request's path.
 //! Events are queued to a background thread (ureq with rustls), so a slow, dead or
 //! black-holed DSN never holds a request up: a full queue drops events.
 //!
@@ -102,6 +103,9 @@ pub fn init(settings: &Telemetry) -> Result<Option<ClientInitGuard>, TelemetryEr
     options.dsn = Some(dsn);
     let guard = sentry::init(options);
     report_panics();
+    // Symbolizing the first stack trace loads the binary's debug information (tens of
+    // milliseconds to a second); do it now, on a thread of its own, not in a report.
+    std::thread::spawn(|| drop(backtrace::Backtrace::new()));
     Ok(Some(guard))
 }
 
@@ -166,7 +170,8 @@ pub async fn watch(
     response
 }
 
-/// A 5xx answer as an event, its stack trace where the answer was made.
+/// A 5xx answer as an event, its stack trace where the answer was made. The stack is
+/// walked here and symbolized on the blocking pool, so the request waits for neither.
 fn report(tags: &RequestTags, response: &Response) {
     let status = response.status();
     let code = response
@@ -181,7 +186,6 @@ fn report(tags: &RequestTags, response: &Response) {
         exception: vec![Exception {
             ty: code.to_owned(),
             value: cause.map(|c| c.0.to_string()),
-            stacktrace: sentry::integrations::backtrace::current_stacktrace(),
             ..Exception::default()
         }]
         .into(),
@@ -192,7 +196,14 @@ fn report(tags: &RequestTags, response: &Response) {
         .tags
         .insert("status".into(), status.as_u16().to_string());
     event.tags.insert("code".into(), code.to_owned());
-    Hub::main().capture_event(event);
+    let mut trace = backtrace::Backtrace::new_unresolved();
+    tokio::task::spawn_blocking(move || {
+        trace.resolve();
+        if let Some(exception) = event.exception.values.first_mut() {
+            exception.stacktrace = sentry::integrations::backtrace::backtrace_to_stacktrace(&trace);
+        }
+        Hub::main().capture_event(event);
+    });
 }
 
 fn tag(event: &mut Event<'static>, tags: &RequestTags) {
