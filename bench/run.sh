@@ -14,8 +14,13 @@
 #                        enough views for 1.5x the hello ceiling's rate for DURATION (a
 #                        reveal cannot beat the ceiling), and at least 2000
 #   REVEAL_VIEWS=100     views each of them allows (above 100 raises the server's MAX_VIEWS)
-#   SCENARIOS="hello create meta reveal"   subset to run
+#   SCENARIOS="hello create meta reveal"   subset to run; `outage` (not in the default
+#                        set) creates against a server whose Redis never answers, so
+#                        every answer is a 503 STORE_UNAVAILABLE (a 5xx on every request)
 #   BASELINE_REV=<rev>   also build <rev> in a temporary git worktree and run it
+#   VARIANT_ENV="A=1 B=2"  also run the current build with these extra variables (target
+#                        `variant`), rounds alternating which goes first; not with
+#                        BASELINE_REV. bench/telemetry.sh uses it for Sentry and OTLP.
 #   SKIP_BUILD=1         use the binaries already in target/release
 #   COUNT_SYNCS=1        count the server's fsync/fdatasync calls with `perf stat` (needs
 #                        perf and tracepoint access) and print requests per sync
@@ -37,6 +42,7 @@ REVEAL_SECRETS=${REVEAL_SECRETS:-}
 REVEAL_VIEWS=${REVEAL_VIEWS:-100}
 SCENARIOS=${SCENARIOS:-hello create meta reveal}
 BASELINE_REV=${BASELINE_REV:-}
+VARIANT_ENV=${VARIANT_ENV:-}
 SKIP_BUILD=${SKIP_BUILD:-}
 COUNT_SYNCS=${COUNT_SYNCS:-}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
@@ -44,6 +50,14 @@ RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
 for n in DURATION THREADS CONNECTIONS ROUNDS REVEAL_VIEWS ${REVEAL_SECRETS:+REVEAL_SECRETS}; do
     [[ ${!n} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $n must be a positive integer, got '${!n}'" >&2; exit 2; }
 done
+
+if [[ -n $BASELINE_REV && -n $VARIANT_ENV ]]; then
+    echo "run.sh: BASELINE_REV and VARIANT_ENV compare against the current build each; set one" >&2
+    exit 2
+fi
+# The target compared with `current`, if any.
+OTHER=${BASELINE_REV:+baseline}
+OTHER=${OTHER:-${VARIANT_ENV:+variant}}
 
 mkdir -p "$RESULTS_DIR"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanish-bench.XXXXXX")
@@ -183,14 +197,22 @@ busy_since() {
     }'
 }
 
-# start_vanish <binary> <label>: a fresh data dir each time; sets BASE and SERVER_PID.
+# start_vanish <binary> <label> [outage]: a fresh data dir each time; sets BASE and
+# SERVER_PID. The `variant` gets VARIANT_ENV; with `outage`, the store is a Redis at a port
+# nobody listens on.
 start_vanish() {
-    local bin=$1 label=$2 port data
+    local bin=$1 label=$2 outage=${3:-} port data
     port=$(free_port)
-    data=$WORK/data-$label-$ROUND
+    data=$WORK/data-$label-$ROUND$outage
     mkdir -p "$data"
     local extra=()
     if ((REVEAL_VIEWS > 100)); then extra+=("MAX_VIEWS=$REVEAL_VIEWS"); fi
+    if [[ $label == variant ]]; then
+        local variant
+        read -ra variant <<<"$VARIANT_ENV"
+        extra+=("${variant[@]}")
+    fi
+    if [[ -n $outage ]]; then extra+=("REDIS_URL=redis://$HOST:$(free_port)"); fi
     # RUST_LOG for revisions that predate LOG_LEVEL; both keep only warnings, so neither
     # build pays for a log line per request.
     env VANISH_ADDR="$HOST:$port" VANISH_DATA_DIR="$data" \
@@ -372,6 +394,15 @@ bench_vanish() {
             record "${RECORDED[@]}"
         fi
     fi
+
+    if has_scenario outage; then
+        stop_pid "$SERVER_PID"
+        start_vanish "$bin" "$target" outage
+        log "$target: the store is a Redis that is not there; every create answers 503"
+        if run_wrk "$target" outage "$BASE/" "$WRK_DIR/create.lua"; then
+            record "${RECORDED[@]}"
+        fi
+    fi
     stop_pid "$SERVER_PID"
 }
 
@@ -426,6 +457,7 @@ print_environment() {
         echo "load:        $(load_avg) (1, 5, 15 min) at start"
         echo "tree:        $(git -C "$ROOT" describe --always --dirty) ($(git -C "$ROOT" status --porcelain --untracked-files=no | wc -l) tracked files with uncommitted changes)"
         echo "baseline:    ${BASELINE_REV:-none}"
+        echo "variant:     ${VARIANT_ENV:-none}"
         echo "data dir:    $WORK ($(df -PT "$WORK" | awk 'NR == 2 {print $2}'), $(fsync_probe))"
         echo "store:       ${REDIS_URL:+Redis at $REDIS_URL (from REDIS_URL; the data dir is unused)}${REDIS_URL:-SQLite in the data dir}"
         echo "wrk:         -t$THREADS -c$CONNECTIONS -d${DURATION}s x $ROUNDS round(s), on the same cores as the server"
@@ -439,7 +471,7 @@ print_environment() {
 print_summary() {
     echo
     echo "Results ($RESULTS_DIR)"
-    awk -F'\t' -v baseline="$BASELINE_REV" '
+    awk -F'\t' -v other="$OTHER" -v otherdesc="${BASELINE_REV:-VARIANT_ENV=$VARIANT_ENV}" '
         function median(list,    n, v, i, j, t) {
             n = split(list, v, " ")
             for (i = 2; i <= n; i++)
@@ -472,18 +504,23 @@ print_summary() {
                     ms(medp99[key]), non2xx[key], sock[key], sprintf("%.1f", medcpu[key]),
                     (ceiling > 0 ? sprintf("%.1f%%", 100 * m / ceiling) : "-"), note[key]
             }
-            if (baseline == "") exit
-            printf "\nPipeline cost: current tree vs %s (medians)\n", baseline
-            fmt = "%-8s %12s %12s %8s %13s %13s %14s %14s\n"
-            printf fmt, "scenario", "baseline r/s", "current r/s", "change", "baseline p99", "current p99",
-                "base CPU us/req", "cur CPU us/req"
-            split("create meta reveal", scenarios, " ")
-            for (i = 1; i <= 3; i++) {
-                c = "current" SUBSEP scenarios[i]; b = "baseline" SUBSEP scenarios[i]
+            if (other == "") exit
+            # The change is the current tree against the baseline, or the variant against
+            # the current tree: `b` is the reference, `c` the one measured against it.
+            bl = (other == "baseline") ? "baseline" : "current"
+            cl = (other == "baseline") ? "current" : "variant"
+            printf "\n%s vs %s: %s (medians)\n", cl, bl, otherdesc
+            fmt = "%-8s %12s %12s %8s %13s %13s %14s %14s %9s\n"
+            printf fmt, "scenario", bl " r/s", cl " r/s", "change", bl " p99", cl " p99",
+                bl " CPU us/req", cl " CPU us/req", "CPU"
+            split("create meta reveal outage", scenarios, " ")
+            for (i = 1; i <= 4; i++) {
+                c = cl SUBSEP scenarios[i]; b = bl SUBSEP scenarios[i]
                 if (!(c in med) || !(b in med)) continue
                 printf fmt, scenarios[i], sprintf("%.0f", med[b]), sprintf("%.0f", med[c]),
                     sprintf("%.1f%%", 100 * (med[c] - med[b]) / med[b]), ms(medp99[b]) " ms", ms(medp99[c]) " ms",
-                    sprintf("%.1f", medcpu[b]), sprintf("%.1f", medcpu[c])
+                    sprintf("%.1f", medcpu[b]), sprintf("%.1f", medcpu[c]),
+                    sprintf("%+.1f%%", 100 * (medcpu[c] - medcpu[b]) / medcpu[b])
             }
         }' "$SUMMARY"
 }
@@ -504,13 +541,15 @@ main() {
         fi
         # Before/after alternate which goes first (ABBA), so a drift in the machine's
         # load over the run does not always favour the same side.
-        if [[ -z $BASELINE_REV ]]; then
+        local other_bin=$BIN/vanish
+        if [[ $OTHER == baseline ]]; then other_bin=$BIN/vanish-baseline; fi
+        if [[ -z $OTHER ]]; then
             bench_vanish "$BIN/vanish" current
         elif ((ROUND % 2)); then
             bench_vanish "$BIN/vanish" current
-            bench_vanish "$BIN/vanish-baseline" baseline
+            bench_vanish "$other_bin" "$OTHER"
         else
-            bench_vanish "$BIN/vanish-baseline" baseline
+            bench_vanish "$other_bin" "$OTHER"
             bench_vanish "$BIN/vanish" current
         fi
     done

@@ -11,7 +11,7 @@ use vanish_core::clock::Clock;
 
 use crate::config::{Config, millis};
 use crate::pipeline::{
-    Pipeline, access_log, client_ip, cors, drain, rate_limit, request_limits, timeout,
+    Pipeline, access_log, client_ip, cors, drain, rate_limit, request_limits, request_span, timeout,
 };
 use crate::ratelimit::memory::MemoryLimitStore;
 use crate::ratelimit::redis::RedisLimitStore;
@@ -25,7 +25,7 @@ use crate::store::redis::persistence::{Eviction, warn_if_not_durable};
 use crate::store::redis::{DEFAULT_PREFIX, Keys, RedisConnection, RedisOptions, RedisStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{SecretStore, StoreError};
-use crate::telemetry::Metrics;
+use crate::telemetry::{self, Metrics};
 
 /// What a server is built from besides its configuration; tests swap these.
 pub struct Deps {
@@ -149,6 +149,10 @@ pub fn wire(config: &Config, deps: Deps) -> Wired {
         Arc::clone(&metrics),
     );
     let pipeline = Pipeline {
+        request_span: request_span::RequestSpans {
+            traces: telemetry::exports_traces(&config.telemetry),
+            errors: telemetry::reports_errors(&config.telemetry),
+        },
         client_ip: client_ip::Resolver::new(
             config.trusted_proxies(),
             config.clients.client_ip_header,

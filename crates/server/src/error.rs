@@ -3,6 +3,7 @@
 //! one place that knows the id. 5xx messages are generic; causes go to the log only.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +24,14 @@ pub struct ApiError {
     pub allow: Option<&'static str>,
     /// The `WWW-Authenticate` header of a 401 that asks for a token.
     pub challenge: Option<&'static str>,
+    /// What went wrong inside, for the log and the error tracker; never sent to clients.
+    pub cause: Option<Arc<str>>,
 }
+
+/// The cause of a 5xx, on the response for the error tracker (`telemetry::sentry`), which
+/// sees it only after scrubbing. Clients never see it.
+#[derive(Debug, Clone)]
+pub struct ErrorCause(pub Arc<str>);
 
 /// Marks a response whose JSON error body is still to be written (see module comment).
 #[derive(Debug, Clone)]
@@ -40,6 +48,7 @@ impl ApiError {
             retry_after_s: None,
             allow: None,
             challenge: None,
+            cause: None,
         }
     }
 
@@ -71,7 +80,10 @@ impl ApiError {
     /// An internal failure: logged here with its cause, answered with a generic 500.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(ErrorCode::InternalError)
+        Self {
+            cause: Some(cause.to_string().into()),
+            ..Self::new(ErrorCode::InternalError)
+        }
     }
 }
 
@@ -91,7 +103,10 @@ impl From<StoreError> for ApiError {
             | StoreError::Refused(_) => STORE_RETRY_AFTER_S,
         };
         tracing::warn!(error = %e, "store unavailable");
-        Self::new(ErrorCode::StoreUnavailable).with_retry_after(retry_after_s)
+        Self {
+            cause: Some(e.to_string().into()),
+            ..Self::new(ErrorCode::StoreUnavailable).with_retry_after(retry_after_s)
+        }
     }
 }
 
@@ -112,6 +127,9 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),
             );
+        }
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(ErrorCause(cause));
         }
         response.extensions_mut().insert(PendingErrorBody {
             code: self.code,

@@ -95,6 +95,11 @@ impl Server {
             )));
             tracing::info!(addr = %bound, "metrics are served on their own listener");
         }
+        background.push(tokio::spawn(telemetry::run_upkeep(
+            Arc::clone(&state.metrics),
+            Duration::from_secs(5),
+            stopped.clone(),
+        )));
         let every = config.telemetry.metrics_log_interval;
         if !every.is_zero() {
             background.push(tokio::spawn(telemetry::run_summary(

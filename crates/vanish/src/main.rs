@@ -50,7 +50,15 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> ExitCode {
-    telemetry::init_logging(config.telemetry.log_format, &config.telemetry.log_level);
+    // Before the runtime starts: error reporting hooks panics on every thread. Dropped
+    // last, so queued error reports and spans are flushed after the server stops.
+    let _telemetry = match telemetry::init(&config.telemetry) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("vanish: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -364,6 +364,30 @@ pub struct Telemetry {
     /// Seconds between `"level":"metric"` summary lines; 0 turns them off.
     #[arg(long = "metrics-log-interval-s", env = "METRICS_LOG_INTERVAL_S", default_value = "60", value_parser = parse::seconds)]
     pub metrics_log_interval: Duration,
+
+    /// Report 5xx answers and panics to Sentry at this DSN (builds with the `sentry`
+    /// feature). Never sent: bodies, ids, tokens, IPs, query strings, headers.
+    #[arg(long = "sentry-dsn", env = "SENTRY_DSN")]
+    pub sentry_dsn: Option<String>,
+
+    /// The environment error reports are filed under.
+    #[arg(
+        long = "environment",
+        env = "ENVIRONMENT",
+        default_value = "production"
+    )]
+    pub environment: String,
+
+    /// Share of error reports sent to Sentry, from 0 to 1.
+    #[arg(long = "sentry-sample-rate", env = "SENTRY_SAMPLE_RATE", default_value = "1.0", value_parser = parse::rate)]
+    pub sentry_sample_rate: f32,
+
+    /// Export traces over OTLP/HTTP (protobuf) to this collector base URL, e.g.
+    /// `http://localhost:4318` (builds with the `otel` feature). The other standard
+    /// `OTEL_*` variables (service name, resource attributes, sampler, headers, timeout)
+    /// apply too.
+    #[arg(long = "otel-exporter-otlp-endpoint", env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_parser = parse::http_url)]
+    pub otlp_endpoint: Option<String>,
 }
 
 /// How log lines look.

@@ -57,6 +57,27 @@ pub fn share_base_url(text: &str) -> Result<String, String> {
     Ok(text.trim().trim_end_matches('/').to_owned())
 }
 
+/// A sampling rate: a number from 0 to 1.
+pub fn rate(text: &str) -> Result<f32, String> {
+    match text.trim().parse::<f32>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err("must be a number from 0 to 1".to_owned()),
+    }
+}
+
+/// An `http(s)://` URL, kept as written without a trailing slash.
+pub fn http_url(text: &str) -> Result<String, String> {
+    let url = text.trim().trim_end_matches('/');
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() => Ok(url.to_owned()),
+        _ => Err("must be an http:// or https:// URL".to_owned()),
+    }
+}
+
 /// Splits a comma-separated setting into its trimmed, non-empty entries.
 fn entries(text: &str) -> impl Iterator<Item = &str> {
     text.split(',').map(str::trim).filter(|e| !e.is_empty())

@@ -90,16 +90,17 @@ mod tests {
             let req = request(Method::GET, path, &[]);
             app.clone().oneshot(req).await.expect("infallible");
         }
-        let counted: Vec<(String, u16)> = metrics
-            .requests()
-            .into_keys()
-            .map(|(_, route, status)| (route, status))
+        let text = crate::telemetry::prometheus::render(&metrics, &[]);
+        let mut counted: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("vanish_http_request_duration_seconds_count"))
             .collect();
+        counted.sort_unstable();
         assert_eq!(
             counted,
             vec![
-                ("/api/secrets/{id}".to_owned(), 200),
-                (UNMATCHED.to_owned(), 404)
+                r#"vanish_http_request_duration_seconds_count{method="GET",route="/api/secrets/{id}",status="200"} 1"#,
+                r#"vanish_http_request_duration_seconds_count{method="GET",route="<unmatched>",status="404"} 1"#,
             ]
         );
     }

@@ -11,6 +11,11 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
 
+/// Marks the 500 answered for a panic: the panic was reported where it happened (with its
+/// stack trace), so the error tracker does not report the answer again.
+#[derive(Debug, Clone, Copy)]
+pub struct Panicked;
+
 /// The layer, answering panics with [`answer`].
 pub fn layer() -> CatchPanicLayer<fn(Box<dyn Any + Send + 'static>) -> Response> {
     CatchPanicLayer::custom(answer)
@@ -23,7 +28,9 @@ fn answer(panic: Box<dyn Any + Send + 'static>) -> Response {
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".into());
-    ApiError::internal(&format!("handler panicked: {message}")).into_response()
+    let mut response = ApiError::internal(&format!("handler panicked: {message}")).into_response();
+    response.extensions_mut().insert(Panicked);
+    response
 }
 
 #[cfg(test)]

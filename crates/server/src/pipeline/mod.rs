@@ -17,6 +17,7 @@ pub mod drain;
 pub mod rate_limit;
 pub mod request_id;
 pub mod request_limits;
+pub mod request_span;
 pub mod security_headers;
 pub mod timeout;
 pub mod timing;
@@ -27,6 +28,7 @@ mod test_request;
 /// The state of every layer that has any.
 #[derive(Clone)]
 pub struct Pipeline {
+    pub request_span: request_span::RequestSpans,
     pub client_ip: client_ip::Resolver,
     pub access_log: access_log::AccessLog,
     pub cors: cors::Cors,
@@ -45,6 +47,8 @@ impl Pipeline {
         let stack = ServiceBuilder::new()
             // Every response, errors included, gets its id and its error body here.
             .layer(from_fn(request_id::layer))
+            // Every log line from here in carries the request's id and route.
+            .layer(from_fn_with_state(self.request_span, request_span::layer))
             // Whatever answers early, the client still sending gets to read it.
             .layer(from_fn_with_state(self.drain, drain::layer))
             .layer(from_fn_with_state(self.client_ip.clone(), client_ip::layer))

@@ -10,6 +10,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tracing::Instrument as _;
 use vanish_core::clock::Clock;
 use vanish_core::error::ErrorCode;
 use vanish_core::ratelimit::{self, ClientKey, Decision};
@@ -18,6 +19,7 @@ use vanish_core::routes;
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
 use crate::telemetry::Metrics;
+use crate::telemetry::logs::TRACE_TARGET;
 
 /// What the gate needs: the limiter, the clock it judges by, and where decisions are
 /// counted.
@@ -41,12 +43,28 @@ pub async fn layer(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> R
     let now = gate.clock.now_ms();
     let action = route.and_then(|r| routes::limited_action(req.method().as_str(), r));
     let Some(action) = action else {
-        if let Some(until) = gate.limiter.banned_until(&client, now).await {
+        let span = tracing::info_span!(target: TRACE_TARGET, "limiter", otel.name = "limiter banned_until");
+        if let Some(until) = gate
+            .limiter
+            .banned_until(&client, now)
+            .instrument(span)
+            .await
+        {
             return banned(until, now);
         }
         return next.run(req).await;
     };
-    let decision = gate.limiter.check(&client, action, now).await;
+    let span = tracing::info_span!(
+        target: TRACE_TARGET,
+        "limiter",
+        otel.name = "limiter check",
+        vanish.ratelimit.action = action.as_str(),
+    );
+    let decision = gate
+        .limiter
+        .check(&client, action, now)
+        .instrument(span)
+        .await;
     gate.metrics.record_decision(action, &decision);
     let mut response = match decision {
         Decision::Ban { until } => return banned(until, now),

@@ -7,11 +7,13 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use tracing::Instrument as _;
 use vanish_core::breaker::{Admission, Breaker, BreakerConfig, BreakerState};
 use vanish_core::clock::Clock;
 
 use crate::store::StoreError;
 use crate::telemetry::Metrics;
+use crate::telemetry::logs::TRACE_TARGET;
 
 pub struct CircuitBreaker {
     name: &'static str,
@@ -58,8 +60,9 @@ impl CircuitBreaker {
     }
 
     /// Runs `call` (the store operation `op`) if the circuit admits it, under the operation
-    /// timeout, and records the outcome and its latency. Only backend failures count: a
-    /// call's answer (found or not) is a success.
+    /// timeout, and records the outcome and its latency (and, for traces, a span named
+    /// after the backend and the operation, never the key). Only backend failures count:
+    /// a call's answer (found or not) is a success.
     pub async fn call<T>(
         &self,
         op: &'static str,
@@ -75,11 +78,25 @@ impl CircuitBreaker {
             breaker: self,
             settled: false,
         };
+        let span = tracing::info_span!(
+            target: TRACE_TARGET,
+            "store",
+            otel.name = format!("{} {op}", self.name),
+            otel.status_code = tracing::field::Empty,
+            vanish.store.backend = self.name,
+            vanish.store.operation = op,
+        );
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(self.timeout, call).await {
+        let outcome = match tokio::time::timeout(self.timeout, call)
+            .instrument(span.clone())
+            .await
+        {
             Ok(result) => result,
             Err(_) => Err(StoreError::Timeout),
         };
+        if outcome.is_err() {
+            span.record("otel.status_code", "ERROR");
+        }
         pending.settled = true;
         let seconds = started.elapsed().as_secs_f64();
         self.metrics
@@ -92,7 +109,7 @@ impl CircuitBreaker {
         let after = self.state();
         if before.name() != after.name() {
             tracing::warn!(
-                backend = self.name,
+                breaker = self.name,
                 from = before.name(),
                 to = after.name(),
                 "circuit breaker changed state"

@@ -13,6 +13,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use tracing::Instrument as _;
 use vanish_core::id::{SecretId, TokenHash};
 use vanish_core::receipt::Receipt;
 
@@ -53,7 +54,10 @@ impl SecretStore for ResilientSecrets {
             Arc::clone(&self.breaker),
             id.clone(),
         );
-        let lookup = async move { breaker.call("peek", inner.peek(&key, now_ms)).await };
+        // The shared lookup runs on its own task: it keeps the leader's span, so its log
+        // lines and trace span belong to the leader's request.
+        let lookup = async move { breaker.call("peek", inner.peek(&key, now_ms)).await }
+            .instrument(tracing::Span::current());
         let panicked = Err(StoreError::Backend("metadata lookup panicked".into()));
         let shared = self.peeks.run(id.clone(), lookup, panicked).await?;
         // A merged answer was computed at the leader's `now`; re-apply expiry at ours.

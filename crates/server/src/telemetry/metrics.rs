@@ -1,38 +1,24 @@
 //! In-process metrics, updated by the pipeline, the handlers and the breakers, and read by
-//! `/metrics` (Prometheus text, see [`super::prometheus`]) and the periodic summary line.
+//! `/metrics` (through [`super::prometheus`]) and the periodic summary line.
 //!
-//! Labels are closed sets: route templates (never raw paths), the four methods (anything
-//! else is `OTHER`), status codes, backend and operation names. Never an IP, never an id.
-//! Each update takes one short lock with no `.await` inside.
+//! The Prometheus series live in a `metrics-exporter-prometheus` recorder that this struct
+//! owns (no global recorder: every server, and every test, has its own). Labels are closed
+//! sets: route templates (never raw paths), the four methods (anything else is `OTHER`),
+//! status codes, backend and operation names. Never an IP, never an id.
+//!
+//! A few counts are plain atomics because other modules keep them (single-flight, the
+//! decision cache) or because they are bumped on hot paths; they are published to the
+//! recorder when `/metrics` is read.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use metrics::{Key, Label, Level, Metadata, Recorder as _};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
+use std::collections::BTreeMap;
 use vanish_core::ratelimit::{Action, Decision};
 
-/// Upper bounds of the latency buckets, in seconds.
-pub const BUCKETS_S: [f64; 14] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
-
-/// A latency histogram (cumulative on output, per bucket here).
-#[derive(Debug, Default, Clone)]
-pub struct Histogram {
-    pub buckets: [u64; BUCKETS_S.len()],
-    pub count: u64,
-    pub sum_s: f64,
-}
-
-impl Histogram {
-    fn observe(&mut self, seconds: f64) {
-        if let Some(i) = BUCKETS_S.iter().position(|bound| seconds <= *bound) {
-            self.buckets[i] += 1;
-        }
-        self.count += 1;
-        self.sum_s += seconds;
-    }
-}
+use super::prometheus::{self as names, BUCKETS_S};
 
 /// Requests seen since the last summary line.
 #[derive(Debug, Default, Clone)]
@@ -45,11 +31,6 @@ pub struct Window {
     pub max_ms: f64,
     pub total_ms: f64,
 }
-
-/// `(method, route, status)` of a request.
-pub type RequestKey = (&'static str, String, u16);
-/// `(backend, operation, outcome)` of a store call.
-pub type StoreOpKey = (&'static str, &'static str, &'static str);
 
 /// What happened to secrets, by event.
 #[derive(Debug, Default)]
@@ -74,22 +55,40 @@ pub struct MergeCounts {
     pub ban: Arc<AtomicU64>,
 }
 
-#[derive(Debug, Default)]
 pub struct Metrics {
+    recorder: PrometheusRecorder,
+    /// Held for one short update, never across an `.await`.
     window: Mutex<Window>,
-    requests: Mutex<BTreeMap<RequestKey, Histogram>>,
-    store_ops: Mutex<BTreeMap<StoreOpKey, Histogram>>,
-    /// `(action, decision)` → count.
-    decisions: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
     pub secrets: SecretCounts,
     pub cache: CacheCounts,
     pub merged: MergeCounts,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Counters stay meaningful after a panic elsewhere; never let poisoning hide them.
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
 }
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&BUCKETS_S)
+            .expect("the bucket list is not empty")
+            .build_recorder();
+        names::describe(&recorder);
+        Self {
+            recorder,
+            window: Mutex::default(),
+            secrets: SecretCounts::default(),
+            cache: CacheCounts::default(),
+            merged: MergeCounts::default(),
+        }
+    }
+}
+
+/// Where a series was recorded from, as the `metrics` API wants it.
+static METADATA: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, None);
 
 /// The method as a label: the four the service serves, or `OTHER`.
 pub fn method_label(method: &str) -> &'static str {
@@ -105,10 +104,17 @@ pub fn method_label(method: &str) -> &'static str {
 impl Metrics {
     pub fn record_request(&self, method: &str, route: &str, status: u16, duration_ms: f64) {
         let method = method_label(method);
-        lock(&self.requests)
-            .entry((method, route.to_owned(), status))
-            .or_default()
-            .observe(duration_ms / 1000.0);
+        let labels = vec![
+            Label::from_static_parts("method", method),
+            Label::new("route", route.to_owned()),
+            Label::new("status", status.to_string()),
+        ];
+        self.recorder
+            .register_histogram(
+                &Key::from_parts(names::HTTP_REQUEST_DURATION, labels),
+                &METADATA,
+            )
+            .record(duration_ms / 1000.0);
         let mut w = lock(&self.window);
         *w.by_method_status
             .entry((method.to_owned(), status))
@@ -130,17 +136,31 @@ impl Metrics {
             Decision::Limit { .. } => "limit",
             Decision::Ban { .. } => "ban",
         };
-        *lock(&self.decisions)
-            .entry((action.as_str(), kind))
-            .or_default() += 1;
+        let labels = [
+            Label::from_static_parts("action", action.as_str()),
+            Label::from_static_parts("decision", kind),
+        ];
+        self.recorder
+            .register_counter(
+                &Key::from_parts(names::RATE_LIMIT_DECISIONS, labels.to_vec()),
+                &METADATA,
+            )
+            .increment(1);
     }
 
     pub fn record_store_op(&self, backend: &'static str, op: &'static str, ok: bool, seconds: f64) {
         let outcome = if ok { "ok" } else { "error" };
-        lock(&self.store_ops)
-            .entry((backend, op, outcome))
-            .or_default()
-            .observe(seconds);
+        let labels = [
+            Label::from_static_parts("backend", backend),
+            Label::from_static_parts("op", op),
+            Label::from_static_parts("outcome", outcome),
+        ];
+        self.recorder
+            .register_histogram(
+                &Key::from_parts(names::STORE_OPERATION_DURATION, labels.to_vec()),
+                &METADATA,
+            )
+            .record(seconds);
     }
 
     pub fn count(counter: &AtomicU64, n: u64) {
@@ -152,15 +172,38 @@ impl Metrics {
         std::mem::take(&mut *lock(&self.window))
     }
 
-    pub fn requests(&self) -> BTreeMap<RequestKey, Histogram> {
-        lock(&self.requests).clone()
+    /// Sets a gauge to `value` now.
+    pub(super) fn set_gauge(&self, name: &'static str, labels: Vec<Label>, value: f64) {
+        self.recorder
+            .register_gauge(&Key::from_parts(name, labels), &METADATA)
+            .set(value);
     }
 
-    pub fn store_ops(&self) -> BTreeMap<StoreOpKey, Histogram> {
-        lock(&self.store_ops).clone()
+    /// Publishes a count kept elsewhere as the counter's value.
+    pub(super) fn publish_count(
+        &self,
+        name: &'static str,
+        labels: Vec<Label>,
+        counter: &AtomicU64,
+    ) {
+        self.recorder
+            .register_counter(&Key::from_parts(name, labels), &METADATA)
+            .absolute(counter.load(Ordering::Relaxed));
     }
 
-    pub fn decisions(&self) -> BTreeMap<(&'static str, &'static str), u64> {
-        lock(&self.decisions).clone()
+    /// The Prometheus text of every series recorded so far.
+    pub(super) fn render_recorded(&self) -> String {
+        self.recorder.handle().render()
     }
+
+    /// Folds histogram samples into their buckets; without it they pile up between
+    /// scrapes (the server runs it every few seconds).
+    pub fn run_upkeep(&self) {
+        self.recorder.handle().run_upkeep();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Counters stay meaningful after a panic elsewhere; never let poisoning hide them.
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }

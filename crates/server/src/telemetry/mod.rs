@@ -1,35 +1,128 @@
-//! Logs and in-process counters (docs/operations.md, "Monitoring"): logging setup (JSON lines by default,
-//! `pretty` for humans), [`Metrics`] updated by the pipeline, and the periodic
-//! `"level":"metric"` summary line. Nothing here ever sees a body, a key, a token or a
-//! secret id: routes are logged as templates (`/api/secrets/{id}`).
+//! Logs, metrics, error reports and traces (docs/operations.md, "Monitoring"): the log
+//! layer ([`logs`]: JSON lines by default, every line of a request carrying its span),
+//! [`Metrics`] updated by the pipeline and exposed by [`prometheus`], the periodic
+//! `"level":"metric"` summary line, and, in builds with the features, Sentry error reports
+//! (`sentry`) and OpenTelemetry traces (`otel`). [`init`] installs them all once, from
+//! `main`. Nothing here ever sees a body, a key, a token or a secret id: routes are
+//! recorded as templates (`/api/secrets/{id}`).
 
+pub mod logs;
 mod metrics;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod prometheus;
+#[cfg(feature = "sentry")]
+pub mod sentry;
 mod summary;
 
-pub use metrics::Metrics;
-pub use summary::run_summary;
+pub use metrics::{Metrics, method_label};
+pub use summary::{run_summary, run_upkeep};
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::registry::Registry;
 
-use crate::config::LogFormat;
+use crate::config::Telemetry;
 
-/// Installs the global subscriber; call once from `main`. `RUST_LOG`, when set, wins over
-/// `level`.
-pub fn init_logging(format: LogFormat, level: &str) {
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if format == LogFormat::Pretty {
-        builder.init();
-    } else {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .init();
+/// A telemetry setting that cannot be used; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct TelemetryError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+/// Keeps error reporting and trace export running; dropping it flushes what is queued.
+#[must_use = "dropping the guard stops error reports and traces"]
+pub struct Guard {
+    #[cfg(feature = "sentry")]
+    _sentry: Option<::sentry::ClientInitGuard>,
+    #[cfg(feature = "otel")]
+    _traces: Option<otel::Traces>,
+}
+
+impl Guard {
+    /// Sends what is queued now: error reports (waiting at most `timeout`) and spans.
+    pub fn flush(&self, timeout: std::time::Duration) {
+        #[cfg(feature = "sentry")]
+        if let Some(client) = ::sentry::Hub::main().client() {
+            client.flush(Some(timeout));
+        }
+        #[cfg(feature = "otel")]
+        if let Some(traces) = &self._traces {
+            traces.flush();
+        }
+        let _ = timeout;
+    }
+}
+
+/// Whether this build reports errors to Sentry with these settings.
+pub fn reports_errors(settings: &Telemetry) -> bool {
+    cfg!(feature = "sentry") && settings.sentry_dsn.is_some()
+}
+
+/// Whether this build exports traces with these settings.
+pub fn exports_traces(settings: &Telemetry) -> bool {
+    cfg!(feature = "otel") && settings.otlp_endpoint.is_some()
+}
+
+/// Installs logging to stderr, and error reports and traces when their settings say so;
+/// call once, from `main`, before the async runtime starts.
+pub fn init(settings: &Telemetry) -> Result<Guard, TelemetryError> {
+    init_with_writer(settings, std::io::stderr)
+}
+
+/// [`init`], with log lines written to `writer` (tests capture them this way).
+pub fn init_with_writer<W>(settings: &Telemetry, writer: W) -> Result<Guard, TelemetryError>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    #[cfg_attr(not(feature = "otel"), allow(unused_mut))]
+    let mut layers: Layers = vec![logs::layer(
+        settings.log_format,
+        &settings.log_level,
+        writer,
+    )];
+    let guard = Guard {
+        #[cfg(feature = "sentry")]
+        _sentry: sentry::init(settings)?,
+        #[cfg(feature = "otel")]
+        _traces: add_traces(settings, &mut layers)?,
+    };
+    tracing::subscriber::set_global_default(Registry::default().with(layers)).map_err(|e| {
+        TelemetryError {
+            variable: "LOG_FORMAT",
+            problem: format!("cannot install the logger: {e}"),
+        }
+    })?;
+    warn_about_missing_features(settings);
+    Ok(guard)
+}
+
+type Layers = Vec<Box<dyn Layer<Registry> + Send + Sync>>;
+
+#[cfg(feature = "otel")]
+fn add_traces(
+    settings: &Telemetry,
+    layers: &mut Layers,
+) -> Result<Option<otel::Traces>, TelemetryError> {
+    Ok(otel::init(settings)?.map(|(layer, traces)| {
+        layers.push(layer);
+        traces
+    }))
+}
+
+/// A setting this build cannot honour is said out loud rather than ignored.
+fn warn_about_missing_features(settings: &Telemetry) {
+    if settings.sentry_dsn.is_some() && !cfg!(feature = "sentry") {
+        tracing::warn!(
+            "SENTRY_DSN is set, but this build has no Sentry support (feature `sentry`)"
+        );
+    }
+    if settings.otlp_endpoint.is_some() && !cfg!(feature = "otel") {
+        tracing::warn!(
+            "OTEL_EXPORTER_OTLP_ENDPOINT is set, but this build has no OpenTelemetry support (feature `otel`)"
+        );
     }
 }

@@ -1,57 +1,92 @@
-//! Renders [`Metrics`] and the live state of breakers, caches and single-flight in the
-//! Prometheus text format (version 0.0.4). Written by hand: the set is small and fixed,
-//! and the format is a few lines per family.
+//! What `/metrics` exposes: the metric names (docs/operations.md, "Monitoring", lists
+//! them, and `deploy/` builds its alert rules and dashboard on them), their help texts and
+//! buckets, and [`render`], which publishes the live state (breakers, counts kept as
+//! atomics) and writes the Prometheus text format (version 0.0.4) through
+//! `metrics-exporter-prometheus`.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
+use metrics::{Label, Recorder};
 use vanish_core::breaker::BreakerState;
 
-use super::metrics::{BUCKETS_S, Histogram, Metrics};
+use super::Metrics;
 use crate::resilience::CircuitBreaker;
 
+pub const HTTP_REQUEST_DURATION: &str = "vanish_http_request_duration_seconds";
+pub const RATE_LIMIT_DECISIONS: &str = "vanish_rate_limit_decisions_total";
+pub const SECRETS: &str = "vanish_secrets_total";
+pub const STORE_OPERATION_DURATION: &str = "vanish_store_operation_duration_seconds";
+pub const CIRCUIT_BREAKER_STATE: &str = "vanish_circuit_breaker_state";
+pub const DECISION_CACHE: &str = "vanish_decision_cache_total";
+pub const SINGLE_FLIGHT_MERGED: &str = "vanish_single_flight_merged_total";
+
+/// Every metric name `/metrics` can expose (histograms by their base name).
+pub const NAMES: [&str; 7] = [
+    HTTP_REQUEST_DURATION,
+    RATE_LIMIT_DECISIONS,
+    SECRETS,
+    STORE_OPERATION_DURATION,
+    CIRCUIT_BREAKER_STATE,
+    DECISION_CACHE,
+    SINGLE_FLIGHT_MERGED,
+];
+
+/// Upper bounds of the latency buckets, in seconds.
+pub const BUCKETS_S: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Gives every family its help text.
+pub(super) fn describe(recorder: &impl Recorder) {
+    let histograms = [
+        (
+            HTTP_REQUEST_DURATION,
+            "HTTP requests by method, route template and status.",
+        ),
+        (
+            STORE_OPERATION_DURATION,
+            "Store calls by backend, operation and outcome.",
+        ),
+    ];
+    for (name, help) in histograms {
+        recorder.describe_histogram(name.into(), None, help.into());
+    }
+    let counters = [
+        (
+            RATE_LIMIT_DECISIONS,
+            "Rate-limit decisions by action and outcome.",
+        ),
+        (
+            SECRETS,
+            "Secret events: created, revealed (views), burned, expired.",
+        ),
+        (DECISION_CACHE, "Rate-limit and ban decision cache lookups."),
+        (
+            SINGLE_FLIGHT_MERGED,
+            "Lookups answered by another caller's in-flight lookup.",
+        ),
+    ];
+    for (name, help) in counters {
+        recorder.describe_counter(name.into(), None, help.into());
+    }
+    recorder.describe_gauge(
+        CIRCUIT_BREAKER_STATE.into(),
+        None,
+        "Circuit state per backend: 0 closed, 1 half-open, 2 open.".into(),
+    );
+}
+
+/// The Prometheus text of `m`, with the breakers' states as they are now.
 pub fn render(m: &Metrics, breakers: &[Arc<CircuitBreaker>]) -> String {
-    let mut out = String::new();
-
-    family(
-        &mut out,
-        "vanish_http_request_duration_seconds",
-        "histogram",
-        "HTTP requests by method, route template and status.",
-    );
-    for ((method, route, status), h) in m.requests() {
-        let labels = format!(
-            "method=\"{method}\",route=\"{}\",status=\"{status}\"",
-            escape(&route)
-        );
-        histogram(
-            &mut out,
-            "vanish_http_request_duration_seconds",
-            &labels,
-            &h,
-        );
+    for breaker in breakers {
+        let value = match breaker.state() {
+            BreakerState::Closed { .. } => 0.0,
+            BreakerState::HalfOpen { .. } => 1.0,
+            BreakerState::Open { .. } => 2.0,
+        };
+        let labels = vec![Label::from_static_parts("backend", breaker.name())];
+        m.set_gauge(CIRCUIT_BREAKER_STATE, labels, value);
     }
-
-    family(
-        &mut out,
-        "vanish_rate_limit_decisions_total",
-        "counter",
-        "Rate-limit decisions by action and outcome.",
-    );
-    for ((action, decision), n) in m.decisions() {
-        let _ = writeln!(
-            out,
-            "vanish_rate_limit_decisions_total{{action=\"{action}\",decision=\"{decision}\"}} {n}"
-        );
-    }
-
-    family(
-        &mut out,
-        "vanish_secrets_total",
-        "counter",
-        "Secret events: created, revealed (views), burned, expired.",
-    );
     let s = &m.secrets;
     for (event, counter) in [
         ("created", &s.created),
@@ -59,104 +94,19 @@ pub fn render(m: &Metrics, breakers: &[Arc<CircuitBreaker>]) -> String {
         ("burned", &s.burned),
         ("expired", &s.expired),
     ] {
-        let _ = writeln!(
-            out,
-            "vanish_secrets_total{{event=\"{event}\"}} {}",
-            counter.load(Ordering::Relaxed)
+        m.publish_count(
+            SECRETS,
+            vec![Label::from_static_parts("event", event)],
+            counter,
         );
     }
-
-    family(
-        &mut out,
-        "vanish_store_operation_duration_seconds",
-        "histogram",
-        "Store calls by backend, operation and outcome.",
-    );
-    for ((backend, op, outcome), h) in m.store_ops() {
-        let labels = format!("backend=\"{backend}\",op=\"{op}\",outcome=\"{outcome}\"");
-        histogram(
-            &mut out,
-            "vanish_store_operation_duration_seconds",
-            &labels,
-            &h,
-        );
+    for (result, counter) in [("hit", &m.cache.hits), ("miss", &m.cache.misses)] {
+        let labels = vec![Label::from_static_parts("result", result)];
+        m.publish_count(DECISION_CACHE, labels, counter);
     }
-
-    family(
-        &mut out,
-        "vanish_circuit_breaker_state",
-        "gauge",
-        "Circuit state per backend: 0 closed, 1 half-open, 2 open.",
-    );
-    for breaker in breakers {
-        let value = match breaker.state() {
-            BreakerState::Closed { .. } => 0,
-            BreakerState::HalfOpen { .. } => 1,
-            BreakerState::Open { .. } => 2,
-        };
-        let _ = writeln!(
-            out,
-            "vanish_circuit_breaker_state{{backend=\"{}\"}} {value}",
-            breaker.name()
-        );
+    for (lookup, counter) in [("ban", &m.merged.ban), ("metadata", &m.merged.metadata)] {
+        let labels = vec![Label::from_static_parts("lookup", lookup)];
+        m.publish_count(SINGLE_FLIGHT_MERGED, labels, counter);
     }
-
-    family(
-        &mut out,
-        "vanish_decision_cache_total",
-        "counter",
-        "Rate-limit and ban decision cache lookups.",
-    );
-    let stats = &m.cache;
-    let _ = writeln!(
-        out,
-        "vanish_decision_cache_total{{result=\"hit\"}} {}",
-        stats.hits.load(Ordering::Relaxed)
-    );
-    let _ = writeln!(
-        out,
-        "vanish_decision_cache_total{{result=\"miss\"}} {}",
-        stats.misses.load(Ordering::Relaxed)
-    );
-
-    family(
-        &mut out,
-        "vanish_single_flight_merged_total",
-        "counter",
-        "Lookups answered by another caller's in-flight lookup.",
-    );
-    let _ = writeln!(
-        out,
-        "vanish_single_flight_merged_total{{lookup=\"ban\"}} {}",
-        m.merged.ban.load(Ordering::Relaxed)
-    );
-    let _ = writeln!(
-        out,
-        "vanish_single_flight_merged_total{{lookup=\"metadata\"}} {}",
-        m.merged.metadata.load(Ordering::Relaxed)
-    );
-    out
-}
-
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
-fn histogram(out: &mut String, name: &str, labels: &str, h: &Histogram) {
-    let mut cumulative = 0;
-    for (bound, n) in BUCKETS_S.iter().zip(h.buckets) {
-        cumulative += n;
-        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
-    }
-    let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
-    let _ = writeln!(out, "{name}_sum{{{labels}}} {}", h.sum_s);
-    let _ = writeln!(out, "{name}_count{{{labels}}} {}", h.count);
-}
-
-/// Label values are route templates; escape what the format reserves anyway.
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    m.render_recorded()
 }

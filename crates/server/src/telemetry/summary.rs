@@ -32,6 +32,18 @@ pub async fn run_summary(
     }
 }
 
+/// Folds recorded histogram samples into their buckets every `every` until `stop`, so
+/// memory stays flat however rarely `/metrics` is scraped.
+pub async fn run_upkeep(metrics: Arc<Metrics>, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => metrics.run_upkeep(),
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 /// The summary of one window as a JSON line.
 pub fn summary_line(w: &Window, every: Duration, now_ms: u64) -> Value {
     let by: Map<String, Value> = w

@@ -16,6 +16,12 @@ pub enum Mode {
     Healthy = 0,
     Failing = 1,
     Hanging = 2,
+    /// Fails with an error, and panics, whose messages hold the call's secret material
+    /// (id, ciphertext, iv), as a careless backend might: telemetry must not pass it on.
+    #[allow(dead_code)] // used by the telemetry tests
+    FailingLoudly = 3,
+    #[allow(dead_code)]
+    PanickingLoudly = 4,
 }
 
 pub struct FaultyStore {
@@ -44,8 +50,13 @@ impl FaultyStore {
         self.mode.store(mode as u8, Ordering::SeqCst);
     }
 
-    /// Applies the mode and delay before a call reaches the real store.
+    /// Applies the mode and delay before a call reaches the real store; `detail` is what
+    /// the loud modes put in their messages.
     async fn gate(&self) -> Result<(), StoreError> {
+        self.gate_with(String::new).await
+    }
+
+    async fn gate_with(&self, detail: impl FnOnce() -> String) -> Result<(), StoreError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let delay = self.delay_ms.load(Ordering::SeqCst);
         if delay > 0 {
@@ -54,6 +65,11 @@ impl FaultyStore {
         match self.mode.load(Ordering::SeqCst) {
             1 => Err(StoreError::Backend("injected failure".into())),
             2 => std::future::pending().await,
+            3 => Err(StoreError::Backend(format!(
+                "injected failure: {}",
+                detail()
+            ))),
+            4 => panic!("injected panic: {}", detail()),
             _ => Ok(()),
         }
     }
@@ -62,7 +78,11 @@ impl FaultyStore {
 #[async_trait]
 impl SecretStore for FaultyStore {
     async fn put(&self, record: NewRecord) -> Result<(), StoreError> {
-        self.gate().await?;
+        let detail = || {
+            let (id, ct, iv) = (record.id.as_str(), &record.encrypted, &record.iv);
+            format!("put {id} encrypted={ct:?} iv={iv:?}")
+        };
+        self.gate_with(detail).await?;
         self.inner.put(record).await
     }
     async fn peek(&self, id: &SecretId, now_ms: u64) -> Result<Option<Meta>, StoreError> {
@@ -77,7 +97,7 @@ impl SecretStore for FaultyStore {
         now_ms: u64,
     ) -> Result<Take, StoreError> {
         self.takes.fetch_add(1, Ordering::SeqCst);
-        self.gate().await?;
+        self.gate_with(|| format!("take {}", id.as_str())).await?;
         self.inner.take(id, proof, now_ms).await
     }
     async fn burn(
