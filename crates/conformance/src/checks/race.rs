@@ -2,8 +2,9 @@
 //! and the POST reveal mixed, from several client addresses) succeed exactly `maxViews`
 //! times, in every round.
 //!
-//! The readers share a few addresses rather than one each, and every address makes one
-//! request before the rounds: on the Worker each address is a `RateLimiter` object, and
+//! The readers share a few addresses rather than one each, enough that no address can spend
+//! the suite's read budget however fast the rounds go, and every address makes one request
+//! before the rounds: on the Worker each address is a `RateLimiter` object, and
 //! dozens created in the middle of a race make `wrangler dev` (one local workerd, one
 //! SQLite file per object) slow enough to drop connections, which tests the local tool,
 //! not the race.
@@ -22,10 +23,10 @@ const READERS: usize = 32;
 /// bottleneck there, not the race.
 const ROUNDS: usize = 200;
 const WORKER_ROUNDS: usize = 25;
-/// Client addresses the readers share, and the creators rotate through (each create
-/// spends the small create budget of the suite's profile: enough creators that every
-/// round's create fits in one window's budget, however fast the rounds go).
-const READER_ADDRESSES: usize = 4;
+/// Client addresses the readers rotate through, and the creators rotate through: enough
+/// that every address's reads (at most half the read budget) and creates (one budget) fit
+/// in one window, however fast the rounds go.
+const READER_ADDRESSES: usize = (ROUNDS * READERS).div_ceil(profile::READ_PER_WINDOW as usize / 2);
 const CREATOR_ADDRESSES: usize = ROUNDS.div_ceil(profile::CREATE_PER_WINDOW as usize);
 
 pub fn checks() -> Vec<Check> {
@@ -95,17 +96,18 @@ impl Clients {
     fn race(&self, round: usize, max_views: u32) -> anyhow::Result<usize> {
         let creator = &self.creators[round % self.creators.len()];
         let created = creator.create_ok(json!({ "maxViews": max_views }))?;
-        race_once(&self.readers, &created.id)
+        race_once(&self.readers, round, &created.id)
     }
 }
 
-/// Fires `READERS` concurrent consuming reads at secret `id`; returns how many got 200.
-fn race_once(readers: &[Client], id: &str) -> anyhow::Result<usize> {
+/// Fires `READERS` concurrent consuming reads at secret `id`, from the next readers in
+/// turn after `round`'s; returns how many got 200.
+fn race_once(readers: &[Client], round: usize, id: &str) -> anyhow::Result<usize> {
     let start = Barrier::new(READERS);
     let replies: Vec<anyhow::Result<Reply>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..READERS)
             .map(|i| {
-                let (start, reader) = (&start, &readers[i % readers.len()]);
+                let (start, reader) = (&start, &readers[(round * READERS + i) % readers.len()]);
                 scope.spawn(move || {
                     start.wait();
                     if i % 2 == 0 {
