@@ -21,6 +21,10 @@
 #   VARIANT_ENV="A=1 B=2"  also run the current build with these extra variables (target
 #                        `variant`), rounds alternating which goes first; not with
 #                        BASELINE_REV. bench/telemetry.sh uses it for Sentry and OTLP.
+#   PREFILL_SECONDS=<s>  the `variant` runs on a full store: before its scenarios, <s>
+#                        seconds of creates that stay and <s> of creates that expire
+#                        while the scenarios run (and get swept); bench/scale.sh uses it
+#   LOG=warn             the server's LOG_LEVEL; `info` adds an access-log line per request
 #   SKIP_BUILD=1         use the binaries already in target/release
 #   COUNT_SYNCS=1        count the server's fsync/fdatasync calls with `perf stat` (needs
 #                        perf and tracepoint access) and print requests per sync
@@ -43,21 +47,24 @@ REVEAL_VIEWS=${REVEAL_VIEWS:-100}
 SCENARIOS=${SCENARIOS:-hello create meta reveal}
 BASELINE_REV=${BASELINE_REV:-}
 VARIANT_ENV=${VARIANT_ENV:-}
+PREFILL_SECONDS=${PREFILL_SECONDS:-}
+LOG=${LOG:-warn}
 SKIP_BUILD=${SKIP_BUILD:-}
 COUNT_SYNCS=${COUNT_SYNCS:-}
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/bench/results/$(date +%Y%m%d-%H%M%S)}
 
-for n in DURATION THREADS CONNECTIONS ROUNDS REVEAL_VIEWS ${REVEAL_SECRETS:+REVEAL_SECRETS}; do
+for n in DURATION THREADS CONNECTIONS ROUNDS REVEAL_VIEWS ${REVEAL_SECRETS:+REVEAL_SECRETS} ${PREFILL_SECONDS:+PREFILL_SECONDS}; do
     [[ ${!n} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $n must be a positive integer, got '${!n}'" >&2; exit 2; }
 done
 
-if [[ -n $BASELINE_REV && -n $VARIANT_ENV ]]; then
-    echo "run.sh: BASELINE_REV and VARIANT_ENV compare against the current build each; set one" >&2
+if [[ -n $BASELINE_REV && -n $VARIANT_ENV$PREFILL_SECONDS ]]; then
+    echo "run.sh: BASELINE_REV and VARIANT_ENV/PREFILL_SECONDS compare against the current build each; set one" >&2
     exit 2
 fi
 # The target compared with `current`, if any.
 OTHER=${BASELINE_REV:+baseline}
 OTHER=${OTHER:-${VARIANT_ENV:+variant}}
+OTHER=${OTHER:-${PREFILL_SECONDS:+variant}}
 
 mkdir -p "$RESULTS_DIR"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanish-bench.XXXXXX")
@@ -65,6 +72,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/vanish-bench.XXXXXX")
 # socket-errors server-CPU-µs-per-request status-codes note. The table comes from this file.
 SUMMARY=$RESULTS_DIR/summary.tsv
 : >"$SUMMARY"
+: >"$RESULTS_DIR/memory.txt"
 PIDS=()
 WORKTREE=
 FAILED=0
@@ -205,19 +213,22 @@ start_vanish() {
     port=$(free_port)
     data=$WORK/data-$label-$ROUND$outage
     mkdir -p "$data"
+    DATA_DIR=$data
     local extra=()
     if ((REVEAL_VIEWS > 100)); then extra+=("MAX_VIEWS=$REVEAL_VIEWS"); fi
     if [[ $label == variant ]]; then
         local variant
         read -ra variant <<<"$VARIANT_ENV"
         extra+=("${variant[@]}")
+        # A full store's expiring half must be swept while the scenarios run.
+        if [[ -n $PREFILL_SECONDS ]]; then extra+=(TTL_MIN_MS=1000 SWEEP_INTERVAL_MS=10000); fi
     fi
     if [[ -n $outage ]]; then extra+=("REDIS_URL=redis://$HOST:$(free_port)"); fi
-    # RUST_LOG for revisions that predate LOG_LEVEL; both keep only warnings, so neither
-    # build pays for a log line per request.
+    # RUST_LOG for revisions that predate LOG_LEVEL. At `warn` (the default) no build pays
+    # for a log line per request; at `info` each writes its access log.
     env VANISH_ADDR="$HOST:$port" VANISH_DATA_DIR="$data" \
         RATE_LIMIT_CREATE_PER_WINDOW=100000000 RATE_LIMIT_READ_PER_WINDOW=100000000 \
-        LOG_LEVEL=warn RUST_LOG=warn "${extra[@]}" \
+        LOG_LEVEL="$LOG" RUST_LOG="$LOG" "${extra[@]}" \
         "$bin" serve >>"$RESULTS_DIR/$label-server.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
@@ -235,7 +246,7 @@ start_hello() {
     wait_ready "$BASE/" "$SERVER_PID"
 }
 
-# record <target> <scenario> <rps> <p50> <p90> <p99> <non2xx> <sockerr> <cpu> <codes> [note]
+# record <target> <scenario> <rps> <p50> <p90> <p99> <max> <non2xx> <sockerr> <cpu> <codes> [note]
 record() {
     local IFS=$'\t'
     echo "$ROUND${IFS}$*" >>"$SUMMARY"
@@ -280,10 +291,10 @@ run_wrk() {
     fi
     echo "before: $before; load average after: $(load_avg)" >>"$out"
     grep -v '^BENCH ' "$out" >&2
-    local dur p50 p90 p99 sock non2xx rps
+    local dur p50 p90 p99 max sock non2xx rps
     REQS=$(awk '$1 == "BENCH" && $2 == "requests" {print $3}' "$out")
     dur=$(awk '$1 == "BENCH" && $2 == "duration_us" {print $3}' "$out")
-    read -r p50 p90 p99 < <(awk '$1 == "BENCH" && $2 == "latency" {print $3, $4, $5}' "$out")
+    read -r p50 p90 p99 max < <(awk '$1 == "BENCH" && $2 == "latency" {print $3, $4, $5, $6}' "$out")
     sock=$(awk '$1 == "BENCH" && $2 == "socket_errors" {print $3 + $4 + $5 + $6}' "$out")
     non2xx=$(awk '$1 == "BENCH" && $2 == "code" && ($3 < 200 || $3 > 299) {n += $4} END {print n + 0}' "$out")
     CODES=$(awk '$1 == "BENCH" && $2 == "code" {printf "%s%s:%s", sep, $3, $4; sep = " "}' "$out")
@@ -303,7 +314,7 @@ run_wrk() {
             'BEGIN {printf "   SQLite writer thread: %.1f µs CPU per request, on CPU %.0f%% of the run\n",
                 t / hz * 1e6 / n, 100 * t / hz / (d / 1e6)}' | tee -a "$out" >&2
     fi
-    RECORDED=("$target" "$scenario" "$rps" "$p50" "$p90" "$p99" "$non2xx" "$sock" "$cpu" "$CODES")
+    RECORDED=("$target" "$scenario" "$rps" "$p50" "$p90" "$p99" "$max" "$non2xx" "$sock" "$cpu" "$CODES")
 }
 
 # create_body <maxViews>: a create request as a client sends it for a short secret (the
@@ -343,19 +354,56 @@ precreate() {
 
 has_scenario() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
+# prefill <target>: fills the store at BASE before the scenarios: PREFILL_SECONDS of
+# creates (wrk, 2 threads, 32 connections) of secrets that stay for an hour, then as long
+# again of secrets that expire between 5 s and PREFILL_SECONDS + 5 s after the fill ends,
+# so the sweeper (every 10 s here) drops a large backlog while the scenarios run.
+prefill() {
+    local target=$1 ttl out kept expiring
+    ttl=$(((PREFILL_SECONDS + 5) * 1000))
+    log "$target: prefilling for 2 x ${PREFILL_SECONDS}s (the second half expires within ${ttl} ms)"
+    for half in 3600000 "$ttl"; do
+        out=$RESULTS_DIR/$target-prefill-$half-$ROUND.txt
+        in_background wrk -t2 -c32 -d"${PREFILL_SECONDS}s" -s "$WRK_DIR/create.lua" "$BASE/" -- "$half" >"$out" 2>&1 || {
+            cat "$out" >&2
+            return 1
+        }
+    done
+    kept=$(awk '$1 == "BENCH" && $2 == "code" && $3 == 201 {print $4}' "$RESULTS_DIR/$target-prefill-3600000-$ROUND.txt")
+    expiring=$(awk '$1 == "BENCH" && $2 == "code" && $3 == 201 {print $4}' "$RESULTS_DIR/$target-prefill-$ttl-$ROUND.txt")
+    echo "$ROUND $target prefill: ${kept:-0} kept + ${expiring:-0} expiring = $((kept + expiring)) secrets; data dir $(du -sb "$DATA_DIR" | cut -f1) bytes" |
+        tee -a "$RESULTS_DIR/memory.txt" >&2
+}
+
+# memory <target> <when>: the server's resident memory (now and its peak) and the size of
+# its data dir, into memory.txt.
+memory() {
+    local rss hwm
+    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+    hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+    echo "$ROUND $1 $2: RSS $((rss / 1024)) MiB (peak $((hwm / 1024)) MiB), data dir $(du -sb "$DATA_DIR" | cut -f1) bytes" |
+        tee -a "$RESULTS_DIR/memory.txt" >&2
+}
+
 # bench_vanish <binary> <target label>: create, then metadata and reveal over fresh
 # secrets, each only if this revision answers the route (old revisions may lack some).
 bench_vanish() {
     local bin=$1 target=$2 ids=$WORK/ids-$2 status
     start_vanish "$bin" "$target"
     log "round $ROUND, $target: $("$bin" --version 2>/dev/null || echo vanish) on $BASE"
+    sleep 1
+    memory "$target" idle
+    if [[ $target == variant && -n $PREFILL_SECONDS ]]; then
+        prefill "$target" || { FAILED=1; stop_pid "$SERVER_PID"; return; }
+        memory "$target" "after the prefill"
+    fi
 
     if has_scenario create; then
         status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
             --data "$(create_body 1)" "$BASE/api/secrets")
         if [[ $status != 201 ]]; then
             log "$target: POST /api/secrets answered $status, not 201: create not measured"
-            record "$target" create - - - - - - - - "not measured: create answered $status"
+            record "$target" create - - - - - - - - - "not measured: create answered $status"
         elif run_wrk "$target" create "$BASE/" "$WRK_DIR/create.lua"; then
             record "${RECORDED[@]}"
         fi
@@ -374,7 +422,7 @@ bench_vanish() {
         status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/secrets/$(head -n1 "$ids")/meta")
         if [[ $status != 200 ]]; then
             log "$target: GET …/meta answered $status: metadata not measured (route missing in this revision?)"
-            record "$target" meta - - - - - - - - "not measured: meta answered $status"
+            record "$target" meta - - - - - - - - - "not measured: meta answered $status"
         elif run_wrk "$target" meta "$BASE/" "$WRK_DIR/meta.lua" "$ids" "$THREADS"; then
             record "${RECORDED[@]}"
         fi
@@ -395,6 +443,7 @@ bench_vanish() {
         fi
     fi
 
+    memory "$target" "after the scenarios"
     if has_scenario outage; then
         stop_pid "$SERVER_PID"
         start_vanish "$bin" "$target" outage
@@ -460,6 +509,7 @@ print_environment() {
         echo "variant:     ${VARIANT_ENV:-none}"
         echo "data dir:    $WORK ($(df -PT "$WORK" | awk 'NR == 2 {print $2}'), $(fsync_probe))"
         echo "store:       ${REDIS_URL:+Redis at $REDIS_URL (from REDIS_URL; the data dir is unused)}${REDIS_URL:-SQLite in the data dir}"
+        echo "log level:   $LOG (server output goes to $RESULTS_DIR/<target>-server.log)"
         echo "wrk:         -t$THREADS -c$CONNECTIONS -d${DURATION}s x $ROUNDS round(s), on the same cores as the server"
     } | tee "$RESULTS_DIR/environment.txt" >&2
 }
@@ -471,7 +521,7 @@ print_environment() {
 print_summary() {
     echo
     echo "Results ($RESULTS_DIR)"
-    awk -F'\t' -v other="$OTHER" -v otherdesc="${BASELINE_REV:-VARIANT_ENV=$VARIANT_ENV}" '
+    awk -F'\t' -v other="$OTHER" -v otherdesc="${BASELINE_REV:-VARIANT_ENV=$VARIANT_ENV${PREFILL_SECONDS:+ PREFILL_SECONDS=$PREFILL_SECONDS}}" '
         function median(list,    n, v, i, j, t) {
             n = split(list, v, " ")
             for (i = 2; i <= n; i++)
@@ -482,26 +532,27 @@ print_summary() {
         {
             key = $2 SUBSEP $3
             if (!(key in seen)) { seen[key] = 1; order[++keys] = key }
-            if ($4 == "-" || $12 == "VOID") { note[key] = note[key] ($12 == "VOID" ? "VOID " : $12 " "); next }
-            cpu[key] = cpu[key] " " $10
+            if ($4 == "-" || $13 == "VOID") { note[key] = note[key] ($13 == "VOID" ? "VOID " : $13 " "); next }
+            cpu[key] = cpu[key] " " $11
             rps[key] = rps[key] " " $4; p50[key] = p50[key] " " $5
             p90[key] = p90[key] " " $6; p99[key] = p99[key] " " $7
-            non2xx[key] += $8; sock[key] += $9; n[key]++
+            if (!(key in mx) || $8 + 0 > mx[key]) mx[key] = $8 + 0
+            non2xx[key] += $9; sock[key] += $10; n[key]++
             if (!(key in lo) || $4 + 0 < lo[key]) lo[key] = $4 + 0
             if (!(key in hi) || $4 + 0 > hi[key]) hi[key] = $4 + 0
         }
         END {
             ceiling = (("hello" SUBSEP "hello") in n) ? median(rps["hello" SUBSEP "hello"]) : 0
-            fmt = "%-9s %-7s %7s %15s %7s %7s %7s %8s %8s %10s %8s  %s\n"
+            fmt = "%-9s %-7s %7s %15s %7s %7s %7s %7s %8s %8s %10s %8s  %s\n"
             printf fmt, "target", "scenario", "req/s", "range", "p50 ms", "p90 ms", "p99 ms",
-                "non-2xx", "sockerr", "CPU us/req", "ceiling", "note"
+                "max ms", "non-2xx", "sockerr", "CPU us/req", "ceiling", "note"
             for (k = 1; k <= keys; k++) {
                 key = order[k]; split(key, parts, SUBSEP)
-                if (!(key in n)) { printf fmt, parts[1], parts[2], "-", "-", "-", "-", "-", "-", "-", "-", "-", note[key]; continue }
+                if (!(key in n)) { printf fmt, parts[1], parts[2], "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", note[key]; continue }
                 m = median(rps[key]); med[key] = m; medp99[key] = median(p99[key]); medcpu[key] = median(cpu[key])
                 printf fmt, parts[1], parts[2], sprintf("%.0f", m),
                     (n[key] > 1 ? lo[key] "-" hi[key] : "-"), ms(median(p50[key])), ms(median(p90[key])),
-                    ms(medp99[key]), non2xx[key], sock[key], sprintf("%.1f", medcpu[key]),
+                    ms(medp99[key]), ms(mx[key]), non2xx[key], sock[key], sprintf("%.1f", medcpu[key]),
                     (ceiling > 0 ? sprintf("%.1f%%", 100 * m / ceiling) : "-"), note[key]
             }
             if (other == "") exit
@@ -556,6 +607,9 @@ main() {
     echo "load at end: $(load_avg)" | tee -a "$RESULTS_DIR/environment.txt" >&2
 
     print_summary | tee "$RESULTS_DIR/summary.txt"
+    echo
+    echo "Memory and disk ($RESULTS_DIR/memory.txt)" | tee -a "$RESULTS_DIR/summary.txt"
+    tee -a "$RESULTS_DIR/summary.txt" <"$RESULTS_DIR/memory.txt"
     return "$FAILED"
 }
 

@@ -1,6 +1,7 @@
 -- (a) create: POST /api/secrets with what a browser or `vanish send` uploads for a short
 -- secret: 204 bytes of AES-256-GCM output (188-byte plaintext + 16-byte tag) as base64url
--- (272 characters), its 12-byte nonce (16 characters), a one-hour TTL and one view.
+-- (272 characters), its 12-byte nonce (16 characters), a one-hour TTL (unless told
+-- otherwise) and one view.
 -- The server treats both fields as opaque bytes, so one random body per thread is enough.
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(dir .. "status.lua")
@@ -18,11 +19,12 @@ local function random_b64url(n)
    return table.concat(out)
 end
 
+-- args[1], if given, is the TTL in ms (bench/run.sh's PREFILL uses short ones).
 function init(args)
    math.randomseed(os.time() + (tid or 0))
    local body = string.format(
-      '{"encrypted":"%s","iv":"%s","ttl":3600000,"maxViews":1}',
-      random_b64url(272), random_b64url(16))
+      '{"encrypted":"%s","iv":"%s","ttl":%d,"maxViews":1}',
+      random_b64url(272), random_b64url(16), tonumber(args[1]) or 3600000)
    wrk.method = "POST"
    wrk.path = "/api/secrets"
    wrk.headers["Content-Type"] = "application/json"
