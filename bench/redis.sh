@@ -27,6 +27,6 @@ PORT=$REDIS_PORT
 
 mkdir -p "$RESULTS_DIR"
 echo "redis: appendonly yes, appendfsync $APPENDFSYNC, port $PORT" >"$RESULTS_DIR/redis.txt"
-REDIS_URL=redis://127.0.0.1:$PORT bash "$ROOT/bench/run.sh"
+REDIS_URL=redis://127.0.0.1:$PORT REDIS_PID=$REDIS_PID bash "$ROOT/bench/run.sh"
 redis-cli -p "$PORT" info commandstats | grep -E 'cmdstat_(evalsha|zadd|hmget|ping)' >>"$RESULTS_DIR/redis.txt" || true
 echo "== redis command stats: $RESULTS_DIR/redis.txt" >&2

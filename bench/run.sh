@@ -29,6 +29,7 @@
 #   COUNT_SYNCS=1        count the server's fsync/fdatasync calls with `perf stat` (needs
 #                        perf and tracepoint access) and print requests per sync
 #   RESULTS_DIR=<dir>    where raw wrk output and logs go (default bench/results/<time>)
+#   REDIS_PID=<pid>      also report that redis-server's CPU per request (bench/redis.sh sets it)
 #
 # It only ever talks to 127.0.0.1, on free ports it picks, and stops everything it started
 # when it exits, however it exits. Exit status 1 if any figure is void (see the table).
@@ -271,6 +272,8 @@ run_wrk() {
     fi
     ticks_before=$(cpu_ticks "$SERVER_PID")
     writer_before=$(writer_ticks "$SERVER_PID")
+    local redis_before=
+    if [[ -n ${REDIS_PID:-} && $target != hello ]]; then redis_before=$(cpu_ticks "$REDIS_PID"); fi
     stat_before=$(head -n1 /proc/stat)
     in_background wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$script" "$url" -- "$@" >"$out" 2>&1 || {
         cat "$out" >&2
@@ -280,6 +283,8 @@ run_wrk() {
     }
     ticks_after=$(cpu_ticks "$SERVER_PID")
     writer_after=$(writer_ticks "$SERVER_PID")
+    local redis_after=
+    if [[ -n $redis_before ]]; then redis_after=$(cpu_ticks "$REDIS_PID"); fi
     machine_busy=$(busy_since "$stat_before")
     if [[ -n $perf_pid ]]; then
         # perf stat prints its counts on SIGINT.
@@ -309,6 +314,10 @@ run_wrk() {
     echo "   server CPU: $cpu µs per request ($(awk -v t="$((ticks_after - ticks_before))" \
         -v hz="$(getconf CLK_TCK)" -v d="$dur" 'BEGIN {printf "%.2f", t / hz / (d / 1e6)}') cores busy;" \
         "all $(nproc) cores $machine_busy busy, wrk included)" | tee -a "$out" >&2
+    if [[ -n $redis_before ]]; then
+        awk -v t="$((redis_after - redis_before))" -v hz="$(getconf CLK_TCK)" -v n="$REQS" \
+            'BEGIN {printf "   redis-server: %.1f µs CPU per request\n", n ? t / hz * 1e6 / n : 0}' | tee -a "$out" >&2
+    fi
     if ((writer_after > writer_before)); then
         awk -v t="$((writer_after - writer_before))" -v hz="$(getconf CLK_TCK)" -v n="$REQS" -v d="$dur" \
             'BEGIN {printf "   SQLite writer thread: %.1f µs CPU per request, on CPU %.0f%% of the run\n",

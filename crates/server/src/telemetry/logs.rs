@@ -1,15 +1,17 @@
-//! The log layer: JSON lines by default, `pretty` for humans, level from `LOG_LEVEL` or
-//! `RUST_LOG`. Every line written while a request is served carries that request's span
-//! (`"span": {"request_id", "method", "route", …}` in JSON), whatever the level: the
-//! request span is always kept, the level filter applies to everything else. Spans made
-//! only for traces (store and limiter calls) never show in the logs.
+//! The log layer: JSON lines by default ([`JsonLines`]), `pretty` for humans, level from
+//! `LOG_LEVEL` or `RUST_LOG`. Every line written while a request is served carries that
+//! request's span (`"span": {"request_id", "method", "route", …}` in JSON), whatever the
+//! level: the request span is always kept, the level filter applies to everything else.
+//! Spans made only for traces (store and limiter calls) never show in the logs.
 
 use tracing::Subscriber;
 use tracing_subscriber::filter::{EnvFilter, FilterExt as _, LevelFilter, filter_fn};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::JsonFields;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{Layer, fmt};
 
+use super::json_lines::JsonLines;
 use crate::config::LogFormat;
 
 /// Target of the one span per request (`pipeline::request_span`).
@@ -33,10 +35,8 @@ where
     match format {
         LogFormat::Pretty => fmt::layer().with_writer(writer).with_filter(filter).boxed(),
         LogFormat::Json => fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
+            .fmt_fields(JsonFields::new())
+            .event_format(JsonLines)
             .with_writer(writer)
             .with_filter(filter)
             .boxed(),

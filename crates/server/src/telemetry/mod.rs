@@ -1,11 +1,13 @@
 //! Logs, metrics, error reports and traces (docs/operations.md, "Monitoring"): the log
-//! layer ([`logs`]: JSON lines by default, every line of a request carrying its span),
+//! layer ([`logs`]: JSON lines by default, written by `json_lines`, every line of a
+//! request carrying its span),
 //! [`Metrics`] updated by the pipeline and exposed by [`prometheus`], the periodic
 //! `"level":"metric"` summary line, and, in builds with the features, Sentry error reports
 //! (`sentry`) and OpenTelemetry traces (`otel`). [`init`] installs them all once, from
 //! `main`. Nothing here ever sees a body, a key, a token or a secret id: routes are
 //! recorded as templates (`/api/secrets/{id}`).
 
+mod json_lines;
 pub mod logs;
 mod metrics;
 #[cfg(feature = "otel")]
