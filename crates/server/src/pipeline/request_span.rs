@@ -112,8 +112,6 @@ fn record_outcome(span: &Span, status: StatusCode) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use axum::Router;
     use axum::http::Method;
     use axum::middleware::{from_fn, from_fn_with_state};
@@ -125,29 +123,17 @@ mod tests {
     use crate::config::LogFormat;
     use crate::pipeline::request_id;
     use crate::pipeline::test_request::request;
+    use crate::telemetry::captured::CapturedLogs;
     use crate::telemetry::logs;
-
-    /// Log lines written into a shared buffer.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("buffer").extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_warning_inside_a_request_names_its_id_and_route_even_at_warn_level() {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber =
-            tracing_subscriber::registry()
-                .with(logs::layer(LogFormat::Json, "warn", move || writer.clone()));
+        let captured = CapturedLogs::default();
+        let subscriber = tracing_subscriber::registry().with(logs::layer(
+            LogFormat::Json,
+            "warn",
+            captured.clone(),
+        ));
         let _default = tracing::subscriber::set_default(subscriber);
         async fn handler() -> &'static str {
             tracing::info!("not at this level");
@@ -164,16 +150,12 @@ mod tests {
             &[(request_id::HEADER, b"req-42")],
         );
         app.oneshot(req).await.expect("infallible");
-        let text = String::from_utf8(captured.0.lock().expect("buffer").clone()).expect("utf-8");
-        let lines: Vec<serde_json::Value> = text
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("JSON line"))
-            .collect();
-        assert_eq!(lines.len(), 1, "{text}");
+        let lines = captured.lines();
+        assert_eq!(lines.len(), 1, "{}", captured.text());
         assert_eq!(lines[0]["message"], "something to look at");
         assert_eq!(lines[0]["span"]["request_id"], "req-42");
         assert_eq!(lines[0]["span"]["route"], "/api/secrets/{id}");
         assert_eq!(lines[0]["span"]["method"], "GET");
-        assert!(!text.contains("AAAAAAAAAAAAAAAAAAAAAA"));
+        assert!(!captured.text().contains("AAAAAAAAAAAAAAAAAAAAAA"));
     }
 }

@@ -184,38 +184,16 @@ impl<W: fmt::Write> fmt::Write for Escaped<'_, W> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
-    use tracing_subscriber::fmt::MakeWriter;
     use tracing_subscriber::layer::SubscriberExt as _;
 
     use super::*;
-
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("not poisoned").extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl<'a> MakeWriter<'a> for Lines {
-        type Writer = Lines;
-        fn make_writer(&'a self) -> Self::Writer {
-            self.clone()
-        }
-    }
+    use crate::telemetry::captured::CapturedLogs;
 
     /// What `run` logs, once through [`JsonLines`] and once through `tracing-subscriber`'s
     /// own JSON format as the server configured it before, each parsed.
     fn both(run: impl Fn()) -> (serde_json::Value, serde_json::Value) {
-        let ours = Lines::default();
-        let theirs = Lines::default();
+        let ours = CapturedLogs::default();
+        let theirs = CapturedLogs::default();
         let subscriber = tracing_subscriber::registry()
             .with(
                 tracing_subscriber::fmt::layer()
@@ -232,11 +210,10 @@ mod tests {
                     .with_writer(theirs.clone()),
             );
         tracing::subscriber::with_default(subscriber, run);
-        let parse = |lines: Lines| {
-            let bytes = lines.0.lock().expect("not poisoned").clone();
-            let text = String::from_utf8(bytes).expect("UTF-8");
-            assert_eq!(text.matches('\n').count(), 1, "one line: {text}");
-            let mut line: serde_json::Value = serde_json::from_str(&text).expect(&text);
+        let parse = |logs: CapturedLogs| {
+            let mut lines = logs.lines();
+            assert_eq!(lines.len(), 1, "one line: {}", logs.text());
+            let mut line = lines.remove(0);
             line.as_object_mut().expect("an object").remove("timestamp");
             line
         };

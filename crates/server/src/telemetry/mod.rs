@@ -7,6 +7,8 @@
 //! `main`. Nothing here ever sees a body, a key, a token or a secret id: routes are
 //! recorded as templates (`/api/secrets/{id}`).
 
+#[cfg(test)]
+pub(crate) mod captured;
 mod json_lines;
 pub mod logs;
 mod metrics;
