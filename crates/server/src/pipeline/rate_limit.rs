@@ -10,7 +10,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tracing::Instrument as _;
 use vanish_core::clock::Clock;
 use vanish_core::error::ErrorCode;
 use vanish_core::ratelimit::{self, ClientKey, Decision};
@@ -18,8 +17,8 @@ use vanish_core::routes;
 
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
+use crate::telemetry::CallSpan;
 use crate::telemetry::Metrics;
-use crate::telemetry::logs::TRACE_TARGET;
 
 /// What the gate needs: the limiter, the clock it judges by, and where decisions are
 /// counted.
@@ -43,28 +42,20 @@ pub async fn layer(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> R
     let now = gate.clock.now_ms();
     let action = route.and_then(|r| routes::limited_action(req.method().as_str(), r));
     let Some(action) = action else {
-        let span = tracing::info_span!(target: TRACE_TARGET, "limiter", otel.name = "limiter banned_until");
-        if let Some(until) = gate
-            .limiter
-            .banned_until(&client, now)
-            .instrument(span)
-            .await
-        {
+        let span = CallSpan::start(|| "limiter banned_until".into(), &[]);
+        let banned_until = gate.limiter.banned_until(&client, now).await;
+        span.end();
+        if let Some(until) = banned_until {
             return banned(until, now);
         }
         return next.run(req).await;
     };
-    let span = tracing::info_span!(
-        target: TRACE_TARGET,
-        "limiter",
-        otel.name = "limiter check",
-        vanish.ratelimit.action = action.as_str(),
+    let span = CallSpan::start(
+        || "limiter check".into(),
+        &[("vanish.ratelimit.action", action.as_str())],
     );
-    let decision = gate
-        .limiter
-        .check(&client, action, now)
-        .instrument(span)
-        .await;
+    let decision = gate.limiter.check(&client, action, now).await;
+    span.end();
     gate.metrics.record_decision(action, &decision);
     let mut response = match decision {
         Decision::Ban { until } => return banned(until, now),

@@ -2,22 +2,21 @@
 //! method and the route template (never the raw path, which holds secret ids), so every
 //! log line written while serving the request (a store error, a breaker change, a warning)
 //! names its request. With traces on (`OTEL_EXPORTER_OTLP_ENDPOINT`) the request also gets
-//! an OTel server span, `METHOD /route/template` with the HTTP semantic-convention
-//! attributes, continuing an incoming W3C `traceparent`; the log span is its child and
-//! carries its trace id.
+//! an OpenTelemetry server span (`telemetry::otel::ServerSpan`), `METHOD /route/template`
+//! with the HTTP semantic-convention attributes, continuing an incoming W3C `traceparent`;
+//! the log span carries its trace id.
 //! With error reports on (`SENTRY_DSN`) the request runs in its own Sentry scope and a 5xx
 //! is reported (`telemetry::sentry`).
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
-use tracing::{Instrument as _, Span, field};
+use tracing::Instrument as _;
 
 use super::access_log::UNMATCHED;
 use super::request_id::RequestId;
-use crate::telemetry::logs::{REQUEST_TARGET, TRACE_TARGET};
-use crate::telemetry::method_label;
+use crate::telemetry::logs::REQUEST_TARGET;
+use crate::telemetry::{ServerSpan, method_label};
 
 /// Which exports the request span feeds, fixed at startup.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,73 +39,34 @@ pub async fn layer(State(spans): State<RequestSpans>, req: Request, next: Next) 
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    // With traces on, the OTel server span is a span of its own, which the log layer never
-    // formats (its many attributes would cost every request); the log span is its child.
-    let server = spans
-        .traces
-        .then(|| server_span(method, &route, &request_id));
-    let trace_id = server.as_ref().and_then(|s| trace_id(s, &req));
-    let span = match (&server, trace_id) {
-        (Some(server), Some(trace_id)) => server.in_scope(|| {
-            tracing::info_span!(target: REQUEST_TARGET, "request", request_id, method, route, trace_id)
-        }),
-        _ => tracing::info_span!(target: REQUEST_TARGET, "request", request_id, method, route),
-    };
-    // Both entered on every poll: the trace layer finds a span's parent among the entered
-    // spans, and the log span is one it does not see.
-    let serve = next
-        .run(req)
-        .instrument(span)
-        .instrument(server.clone().unwrap_or_else(Span::none));
-    #[cfg(feature = "sentry")]
-    let response = if spans.errors {
-        crate::telemetry::sentry::watch(request_id, method, route, serve).await
+    let server = if spans.traces {
+        ServerSpan::start(method, &route, &request_id, req.version(), req.headers())
     } else {
-        serve.await
+        None
     };
-    #[cfg(not(feature = "sentry"))]
-    let response = serve.await;
-    if let Some(server) = &server {
-        record_outcome(server, response.status());
-    }
-    response
-}
-
-/// The request's OTel server span: named `METHOD /route/template`, with the HTTP
-/// semantic-convention attributes.
-fn server_span(method: &'static str, route: &str, request_id: &str) -> Span {
-    tracing::info_span!(
-        target: TRACE_TARGET,
-        "request",
-        otel.name = format!("{method} {route}"),
-        otel.kind = "server",
-        otel.status_code = field::Empty,
-        http.request.method = method,
-        http.route = route,
-        http.response.status_code = field::Empty,
-        url.scheme = "http",
-        "error.type" = field::Empty,
-        request_id,
-    )
-}
-
-/// Continues the caller's trace (W3C `traceparent`) and says which trace the request is in.
-#[cfg(feature = "otel")]
-fn trace_id(server: &Span, req: &Request) -> Option<String> {
-    crate::telemetry::otel::continue_trace(server, req.headers())
-}
-
-#[cfg(not(feature = "otel"))]
-fn trace_id(_server: &Span, _req: &Request) -> Option<String> {
-    None
-}
-
-/// The answer's status on the span; a 5xx marks the span as failed.
-fn record_outcome(span: &Span, status: StatusCode) {
-    span.record("http.response.status_code", status.as_u16());
-    if status.is_server_error() {
-        span.record("otel.status_code", "ERROR");
-        span.record("error.type", status.as_str());
+    let span = match &server {
+        Some(server) => {
+            let trace_id = server.trace_id();
+            tracing::info_span!(target: REQUEST_TARGET, "request", request_id, method, route, trace_id)
+        }
+        None => tracing::info_span!(target: REQUEST_TARGET, "request", request_id, method, route),
+    };
+    let serve = next.run(req).instrument(span);
+    #[cfg(feature = "sentry")]
+    let serve = async {
+        if spans.errors {
+            crate::telemetry::sentry::watch(request_id, method, route, serve).await
+        } else {
+            serve.await
+        }
+    };
+    match server {
+        Some(server) => {
+            let response = server.run(serve).await;
+            server.finish(response.status());
+            response
+        }
+        None => serve.await,
     }
 }
 

@@ -7,13 +7,12 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use tracing::Instrument as _;
 use vanish_core::breaker::{Admission, Breaker, BreakerConfig, BreakerState};
 use vanish_core::clock::Clock;
 
 use crate::store::StoreError;
+use crate::telemetry::CallSpan;
 use crate::telemetry::Metrics;
-use crate::telemetry::logs::TRACE_TARGET;
 
 pub struct CircuitBreaker {
     name: &'static str,
@@ -78,25 +77,22 @@ impl CircuitBreaker {
             breaker: self,
             settled: false,
         };
-        let span = tracing::info_span!(
-            target: TRACE_TARGET,
-            "store",
-            otel.name = format!("{} {op}", self.name),
-            otel.status_code = tracing::field::Empty,
-            vanish.store.backend = self.name,
-            vanish.store.operation = op,
+        let mut span = CallSpan::start(
+            || format!("{} {op}", self.name).into(),
+            &[
+                ("vanish.store.backend", self.name),
+                ("vanish.store.operation", op),
+            ],
         );
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(self.timeout, call)
-            .instrument(span.clone())
-            .await
-        {
+        let outcome = match tokio::time::timeout(self.timeout, call).await {
             Ok(result) => result,
             Err(_) => Err(StoreError::Timeout),
         };
         if outcome.is_err() {
-            span.record("otel.status_code", "ERROR");
+            span.fail();
         }
+        span.end();
         pending.settled = true;
         let seconds = started.elapsed().as_secs_f64();
         self.metrics

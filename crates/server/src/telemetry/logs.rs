@@ -2,7 +2,6 @@
 //! `LOG_LEVEL` or `RUST_LOG`. Every line written while a request is served carries that
 //! request's span (`"span": {"request_id", "method", "route", …}` in JSON), whatever the
 //! level: the request span is always kept, the level filter applies to everything else.
-//! Spans made only for traces (store and limiter calls) never show in the logs.
 
 use tracing::Subscriber;
 use tracing_subscriber::filter::{EnvFilter, FilterExt as _, LevelFilter, filter_fn};
@@ -16,8 +15,6 @@ use crate::config::LogFormat;
 
 /// Target of the one span per request (`pipeline::request_span`).
 pub const REQUEST_TARGET: &str = "vanish::request";
-/// Target of the spans made for traces only (a store call, a limiter call).
-pub const TRACE_TARGET: &str = "vanish::trace";
 
 /// The log layer, writing to `writer`. `RUST_LOG`, when set, wins over `level`.
 pub fn layer<S, W>(format: LogFormat, level: &str, writer: W) -> Box<dyn Layer<S> + Send + Sync>
@@ -28,10 +25,9 @@ where
     let levels = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let not_trace_only = filter_fn(|meta| meta.target() != TRACE_TARGET);
     let request_span = filter_fn(|meta| meta.is_span() && meta.target() == REQUEST_TARGET)
         .with_max_level_hint(LevelFilter::INFO);
-    let filter = levels.and(not_trace_only).or(request_span);
+    let filter = levels.or(request_span);
     match format {
         LogFormat::Pretty => fmt::layer().with_writer(writer).with_filter(filter).boxed(),
         LogFormat::Json => fmt::layer()

@@ -18,11 +18,12 @@ pub mod prometheus;
 #[cfg(feature = "sentry")]
 pub mod sentry;
 mod summary;
+mod trace_spans;
 
 pub use metrics::{Metrics, method_label};
 pub use summary::{run_summary, run_upkeep};
+pub use trace_spans::{CallSpan, ServerSpan};
 
-use tracing_subscriber::Layer;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::registry::Registry;
@@ -82,19 +83,14 @@ pub fn init_with_writer<W>(settings: &Telemetry, writer: W) -> Result<Guard, Tel
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    #[cfg_attr(not(feature = "otel"), allow(unused_mut))]
-    let mut layers: Layers = vec![logs::layer(
-        settings.log_format,
-        &settings.log_level,
-        writer,
-    )];
+    let logs = logs::layer(settings.log_format, &settings.log_level, writer);
     let guard = Guard {
         #[cfg(feature = "sentry")]
         _sentry: sentry::init(settings)?,
         #[cfg(feature = "otel")]
-        _traces: add_traces(settings, &mut layers)?,
+        _traces: otel::init(settings)?,
     };
-    tracing::subscriber::set_global_default(Registry::default().with(layers)).map_err(|e| {
+    tracing::subscriber::set_global_default(Registry::default().with(logs)).map_err(|e| {
         TelemetryError {
             variable: "LOG_FORMAT",
             problem: format!("cannot install the logger: {e}"),
@@ -102,19 +98,6 @@ where
     })?;
     warn_about_missing_features(settings);
     Ok(guard)
-}
-
-type Layers = Vec<Box<dyn Layer<Registry> + Send + Sync>>;
-
-#[cfg(feature = "otel")]
-fn add_traces(
-    settings: &Telemetry,
-    layers: &mut Layers,
-) -> Result<Option<otel::Traces>, TelemetryError> {
-    Ok(otel::init(settings)?.map(|(layer, traces)| {
-        layers.push(layer);
-        traces
-    }))
 }
 
 /// A setting this build cannot honour is said out loud rather than ignored.

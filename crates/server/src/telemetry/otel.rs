@@ -1,10 +1,14 @@
 //! OpenTelemetry traces (feature `otel`), on when `OTEL_EXPORTER_OTLP_ENDPOINT` is set:
-//! the request's server span and the store and limiter spans (all of target
-//! `vanish::trace`, which the logs never show) (`pipeline::request_span`,
-//! `resilience::breaker`, `pipeline::rate_limit`) become OTel spans through
-//! `tracing-opentelemetry`, exported in batches over OTLP/HTTP with protobuf bodies from a
-//! background thread, so a slow or dead collector never holds a request up: a full queue
-//! drops spans instead.
+//! the request's server span ([`ServerSpan`], made by `pipeline::request_span`) and a child
+//! span per store or limiter call (`telemetry::CallSpan`), exported in batches over
+//! OTLP/HTTP with protobuf bodies from a background thread, so a slow or dead collector
+//! never holds a request up: a full queue drops spans instead.
+//!
+//! The spans are made with the OpenTelemetry SDK directly, not through `tracing` and
+//! `tracing-opentelemetry`: that bridge keeps a second copy of every span's data and visits
+//! its fields on every change, about twice the SDK's own cost per span
+//! (bench/README.md, "Telemetry"). The server span's context is current while the request
+//! is polled, so the calls made while serving it find it as their parent.
 //!
 //! The standard variables apply: `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` (the
 //! service is called `vanish` when neither names it), `OTEL_TRACES_SAMPLER` and
@@ -14,24 +18,24 @@
 //! puts there leaves: route templates, methods, statuses, backend and operation names.
 //! Log events never become span events (docs/operations.md, "Traces").
 
+use std::borrow::Cow;
+use std::future::Future;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use axum::http::HeaderMap;
-use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
+use axum::http::{HeaderMap, StatusCode, Version};
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::trace::{
+    Span as _, SpanKind, Status, TraceContextExt as _, Tracer as _, TracerProvider as _,
+};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing::Subscriber;
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
-use tracing_subscriber::Layer;
-use tracing_subscriber::filter::filter_fn;
-use tracing_subscriber::registry::LookupSpan;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
 use super::TelemetryError;
-use super::logs::TRACE_TARGET;
 use crate::config::Telemetry;
 
 /// How long one export may take when `OTEL_EXPORTER_OTLP_TIMEOUT` does not say.
@@ -56,15 +60,12 @@ impl Drop for Traces {
     }
 }
 
-/// The layer that turns tracing spans into OTel spans.
-pub type SpanLayer<S> = Box<dyn Layer<S> + Send + Sync>;
+/// The tracer the spans are made with, once [`init`] has started the export.
+static TRACER: OnceLock<SdkTracer> = OnceLock::new();
 
-/// The tracing layer that turns spans into OTel spans, and its exporter; `None` when no
-/// endpoint is set or `OTEL_SDK_DISABLED=true`.
-pub fn init<S>(settings: &Telemetry) -> Result<Option<(SpanLayer<S>, Traces)>, TelemetryError>
-where
-    S: Subscriber + for<'a> LookupSpan<'a> + Send + Sync,
-{
+/// Starts the export, when an endpoint is set and `OTEL_SDK_DISABLED` is not `true`; from
+/// then on requests get spans. `None` when traces stay off.
+pub fn init(settings: &Telemetry) -> Result<Option<Traces>, TelemetryError> {
     let Some(base) = &settings.otlp_endpoint else {
         return Ok(None);
     };
@@ -91,22 +92,109 @@ where
         .with_resource(resource(settings))
         .build();
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    let layer = tracing_opentelemetry::layer()
-        .with_tracer(provider.tracer("vanish"))
-        // Only what the span's own fields say: no thread, source location or timings.
-        .with_location(false)
-        .with_threads(false)
-        .with_tracked_inactivity(false)
-        .with_level(false)
-        .with_target(false)
-        // Nothing inside uses the OTel API, so no OTel context is swapped in on every poll.
-        .with_context_activation(false)
-        // Spans only: log events stay in the logs.
-        .with_filter(filter_fn(|meta| {
-            meta.is_span() && meta.target() == TRACE_TARGET
-        }))
-        .boxed();
-    Ok(Some((layer, Traces { provider })))
+    // A second `init` in one process (tests) keeps the first tracer.
+    let _ = TRACER.set(provider.tracer("vanish"));
+    Ok(Some(Traces { provider }))
+}
+
+/// A request's server span, named `METHOD /route/template`, with the HTTP
+/// semantic-convention attributes and the request id.
+pub struct ServerSpan {
+    /// The caller's context (if any) with this span in it: current while the request runs.
+    context: Context,
+    /// The trace's id in hex, for the log lines.
+    trace_id: String,
+}
+
+impl ServerSpan {
+    /// Starts the span, continuing the caller's trace when `headers` carry a W3C
+    /// `traceparent` (and `tracestate`); `None` while traces are off.
+    pub fn start(
+        method: &'static str,
+        route: &str,
+        request_id: &str,
+        version: Version,
+        headers: &HeaderMap,
+    ) -> Option<Self> {
+        let tracer = TRACER.get()?;
+        let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.extract(&opentelemetry_http::HeaderExtractor(headers))
+        });
+        let span = tracer
+            .span_builder(format!("{method} {route}"))
+            .with_kind(SpanKind::Server)
+            .with_attributes([
+                KeyValue::new("http.request.method", method),
+                KeyValue::new("http.route", route.to_owned()),
+                KeyValue::new("url.scheme", "http"),
+                KeyValue::new("network.protocol.name", "http"),
+                KeyValue::new("network.protocol.version", protocol_version(version)),
+                KeyValue::new("request_id", request_id.to_owned()),
+            ])
+            .start_with_context(tracer, &parent);
+        let trace_id = span.span_context().trace_id().to_string();
+        Some(Self {
+            context: parent.with_span(span),
+            trace_id,
+        })
+    }
+
+    /// The trace's id, 32 hex digits.
+    pub fn trace_id(&self) -> &str {
+        &self.trace_id
+    }
+
+    /// Runs `serve` with this span current, so the spans of the calls it makes are its
+    /// children.
+    pub async fn run<F: Future>(&self, serve: F) -> F::Output {
+        serve.with_context(self.context.clone()).await
+    }
+
+    /// Ends the span with the answer's status; a 5xx marks it as failed.
+    pub fn finish(self, status: StatusCode) {
+        let span = self.context.span();
+        span.set_attribute(KeyValue::new(
+            "http.response.status_code",
+            i64::from(status.as_u16()),
+        ));
+        if status.is_server_error() {
+            span.set_attribute(KeyValue::new("error.type", status.as_str().to_owned()));
+            span.set_status(Status::error(""));
+        }
+        span.end();
+    }
+}
+
+fn protocol_version(version: Version) -> &'static str {
+    match version {
+        Version::HTTP_09 => "0.9",
+        Version::HTTP_10 => "1.0",
+        Version::HTTP_2 => "2",
+        Version::HTTP_3 => "3",
+        _ => "1.1",
+    }
+}
+
+/// The span of one store or limiter call, a child of the request's span when there is one;
+/// it ends when dropped. `None` while traces are off.
+pub fn call_span(
+    name: impl FnOnce() -> Cow<'static, str>,
+    attributes: &[(&'static str, &'static str)],
+) -> Option<opentelemetry_sdk::trace::Span> {
+    let tracer = TRACER.get()?;
+    let attributes = attributes.iter().map(|&(k, v)| KeyValue::new(k, v));
+    Some(
+        tracer
+            .span_builder(name())
+            .with_kind(SpanKind::Internal)
+            .with_attributes(attributes)
+            .start(tracer),
+    )
+}
+
+/// Marks a call's span as failed.
+pub fn fail(span: &mut opentelemetry_sdk::trace::Span) {
+    span.set_status(Status::error(""));
 }
 
 /// The resource the environment describes, named `vanish` with its version and
@@ -141,21 +229,6 @@ fn export_timeout() -> Duration {
         .ok()
         .and_then(|ms| ms.trim().parse().ok())
         .map_or(EXPORT_TIMEOUT, Duration::from_millis)
-}
-
-/// Continues the caller's trace: the W3C `traceparent` (and `tracestate`) of `headers`
-/// become the parent of `span`. Returns the span's trace id, for the log lines.
-pub fn continue_trace(span: &tracing::Span, headers: &HeaderMap) -> Option<String> {
-    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-        propagator.extract(&opentelemetry_http::HeaderExtractor(headers))
-    });
-    if parent.span().span_context().is_valid() {
-        // Fails only for a span that is disabled or already started; neither is ours.
-        let _ = span.set_parent(parent);
-    }
-    let context: Context = span.context();
-    let trace_id = context.span().span_context().trace_id();
-    (trace_id != opentelemetry::trace::TraceId::INVALID).then(|| trace_id.to_string())
 }
 
 /// The exporter's HTTP client: ureq with rustls (ring), the client the CLI already uses,

@@ -89,6 +89,8 @@ async fn a_request_continues_the_callers_trace_with_store_and_limiter_spans() ->
         ("http.route", "/api/secrets/{id}/reveal"),
         ("http.response.status_code", "200"),
         ("url.scheme", "http"),
+        ("network.protocol.name", "http"),
+        ("network.protocol.version", "1.1"),
     ] {
         assert_eq!(attribute(&server, key).as_deref(), Some(value), "{key}");
     }
