@@ -22,7 +22,7 @@ use vanish_core::settings;
 
 use crate::store::redis::RedisTarget;
 
-mod parse;
+pub(crate) mod parse;
 
 pub use parse::{Domains, Origins, Proxies, RedisUrl, TokenHashes};
 

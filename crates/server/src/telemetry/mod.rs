@@ -14,6 +14,8 @@ pub mod logs;
 mod metrics;
 #[cfg(feature = "otel")]
 pub mod otel;
+#[cfg(feature = "otel")]
+mod otlp;
 pub mod prometheus;
 #[cfg(feature = "sentry")]
 pub mod sentry;

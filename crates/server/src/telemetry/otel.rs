@@ -1,8 +1,8 @@
 //! OpenTelemetry traces (feature `otel`), on when `OTEL_EXPORTER_OTLP_ENDPOINT` is set:
 //! the request's server span ([`ServerSpan`], made by `pipeline::request_span`) and a child
 //! span per store or limiter call (`telemetry::CallSpan`), exported in batches over
-//! OTLP/HTTP with protobuf bodies from a background thread, so a slow or dead collector
-//! never holds a request up: a full queue drops spans instead.
+//! OTLP/HTTP with protobuf bodies (`otlp`) from the SDK's background thread, so a slow or
+//! dead collector never holds a request up: a full queue drops spans instead.
 //!
 //! The spans are made with the OpenTelemetry SDK directly, not through `tracing` and
 //! `tracing-opentelemetry`: that bridge keeps a second copy of every span's data and visits
@@ -25,17 +25,17 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode, Version};
 use opentelemetry::context::FutureExt as _;
+use opentelemetry::propagation::Extractor;
 use opentelemetry::trace::{
     Span as _, SpanKind, Status, TraceContextExt as _, Tracer as _, TracerProvider as _,
 };
 use opentelemetry::{Context, KeyValue};
-use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
-use opentelemetry_otlp::{Protocol, SpanExporter, WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
 use super::TelemetryError;
+use super::otlp::{OtlpExporter, headers_from_env};
 use crate::config::Telemetry;
 
 /// How long one export may take when `OTEL_EXPORTER_OTLP_TIMEOUT` does not say.
@@ -73,20 +73,18 @@ pub fn init(settings: &Telemetry) -> Result<Option<Traces>, TelemetryError> {
         return Ok(None);
     }
     // The signal's own variable is used as written; the base URL gets the signal's path.
-    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty())
-        .unwrap_or_else(|| format!("{base}/v1/traces"));
-    let exporter = SpanExporter::builder()
-        .with_http()
-        .with_protocol(Protocol::HttpBinary)
-        .with_endpoint(endpoint)
-        .with_http_client(UreqClient::new(export_timeout()))
-        .build()
-        .map_err(|e| TelemetryError {
-            variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
-            problem: e.to_string(),
-        })?;
+    let (variable, endpoint) = match std::env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+        Ok(endpoint) if !endpoint.is_empty() => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint),
+        _ => (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("{}/v1/traces", base.trim_end_matches('/')),
+        ),
+    };
+    let endpoint = crate::config::parse::http_url(&endpoint).map_err(|problem| TelemetryError {
+        variable,
+        problem: format!("{endpoint:?}: {problem}"),
+    })?;
+    let exporter = OtlpExporter::new(endpoint, headers_from_env(), export_timeout());
     let provider = SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
         .with_resource(resource(settings))
@@ -118,7 +116,7 @@ impl ServerSpan {
     ) -> Option<Self> {
         let tracer = TRACER.get()?;
         let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-            propagator.extract(&opentelemetry_http::HeaderExtractor(headers))
+            propagator.extract(&Headers(headers))
         });
         let span = tracer
             .span_builder(format!("{method} {route}"))
@@ -231,34 +229,15 @@ fn export_timeout() -> Duration {
         .map_or(EXPORT_TIMEOUT, Duration::from_millis)
 }
 
-/// The exporter's HTTP client: ureq with rustls (ring), the client the CLI already uses,
-/// so no second HTTP stack and no OpenSSL. It blocks, which is what the batch exporter's
-/// own thread expects.
-#[derive(Debug)]
-struct UreqClient {
-    agent: ureq::Agent,
-}
+/// A request's headers, as the W3C propagator reads them.
+struct Headers<'a>(&'a HeaderMap);
 
-impl UreqClient {
-    fn new(timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        Self { agent }
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
     }
-}
 
-#[async_trait::async_trait]
-impl HttpClient for UreqClient {
-    async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-        let (parts, body) = request.into_parts();
-        let request = Request::from_parts(parts, body.to_vec());
-        let response = self.agent.run(request)?;
-        let (parts, mut body) = response.into_parts();
-        // Collectors answer with a small protobuf status; bound what we read anyway.
-        let bytes = body.with_config().limit(1 << 20).read_to_vec()?;
-        Ok(Response::from_parts(parts, Bytes::from(bytes)))
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(axum::http::HeaderName::as_str).collect()
     }
 }
