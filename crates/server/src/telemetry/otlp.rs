@@ -16,6 +16,7 @@
 //! export timeout. Bodies are not compressed.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use opentelemetry::trace::{SpanId, SpanKind, Status};
@@ -31,6 +32,9 @@ pub struct OtlpExporter {
     headers: Vec<(String, String)>,
     /// The `Resource` message, encoded once (the SDK sets it before the first export).
     resource: Vec<u8>,
+    /// The last export failed: a failure is logged when exports start failing, not for
+    /// every batch, and the recovery when they work again.
+    failing: AtomicBool,
 }
 
 impl OtlpExporter {
@@ -47,6 +51,7 @@ impl OtlpExporter {
             endpoint,
             headers,
             resource: Vec::new(),
+            failing: AtomicBool::new(false),
         }
     }
 
@@ -93,7 +98,17 @@ impl SpanExporter for OtlpExporter {
         if batch.is_empty() {
             return Ok(());
         }
-        self.post(encode_request(&self.resource, &batch))
+        let outcome = self.post(encode_request(&self.resource, &batch));
+        match &outcome {
+            Err(e) if !self.failing.swap(true, Ordering::Relaxed) => {
+                tracing::warn!(error = %e, "trace export failed; spans are dropped until the collector takes them again");
+            }
+            Ok(()) if self.failing.swap(false, Ordering::Relaxed) => {
+                tracing::info!("trace export works again");
+            }
+            _ => {}
+        }
+        outcome
     }
 
     fn set_resource(&mut self, resource: &Resource) {
@@ -383,6 +398,7 @@ mod tests {
     use prost::Message as _;
 
     use super::*;
+    use crate::telemetry::captured::CapturedLogs;
 
     fn span(name: &'static str, kind: SpanKind, parent: SpanId, status: Status) -> SpanData {
         SpanData {
@@ -554,61 +570,69 @@ mod tests {
         );
     }
 
-    /// A collector on a real socket that answers one request with `status` and hands back
-    /// what it received, head and body.
-    fn collector(status: &'static str) -> (String, std::thread::JoinHandle<String>) {
+    /// A collector on a real socket that answers one request per status in `statuses`,
+    /// each on its own connection, and hands back what it received: each request's head
+    /// and the number of spans in its body.
+    fn collector(
+        statuses: &'static [&'static str],
+    ) -> (String, std::thread::JoinHandle<Vec<String>>) {
         use std::io::{BufRead as _, BufReader, Read as _, Write as _};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}/v1/traces", listener.local_addr().expect("addr"));
         let received = std::thread::spawn(move || {
-            let (stream, _) = listener.accept().expect("a connection");
-            let mut reader = BufReader::new(stream);
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).expect("a header line");
-                head.push_str(&line);
-                if line == "\r\n" {
-                    break;
+            let mut received = Vec::new();
+            for status in statuses {
+                let (stream, _) = listener.accept().expect("a connection");
+                let mut reader = BufReader::new(stream);
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).expect("a header line");
+                    head.push_str(&line);
+                    if line == "\r\n" {
+                        break;
+                    }
                 }
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        let l = l.to_ascii_lowercase();
+                        l.strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().expect("a length"))
+                    })
+                    .expect("a content-length");
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).expect("the body");
+                let answer =
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                reader
+                    .get_mut()
+                    .write_all(answer.as_bytes())
+                    .expect("answer");
+                let spans = decode(&body).resource_spans[0].scope_spans[0].spans.len();
+                received.push(format!("{head}{spans} spans"));
             }
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase()
-                        .strip_prefix("content-length:")
-                        .map(|v| v.trim().parse().expect("a length"))
-                })
-                .expect("a content-length");
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).expect("the body");
-            let answer =
-                format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-            reader
-                .get_mut()
-                .write_all(answer.as_bytes())
-                .expect("answer");
-            head + &format!(
-                "{} spans",
-                decode(&body).resource_spans[0].scope_spans[0].spans.len()
-            )
+            received
         });
         (url, received)
     }
 
-    #[test]
-    fn a_batch_is_posted_as_protobuf_with_the_configured_headers() {
-        let (url, received) = collector("200 OK");
-        let headers = vec![("api-key".to_owned(), "k 1".to_owned())];
-        let exporter = OtlpExporter::new(url, headers, Duration::from_secs(5));
-        let batch = vec![span(
+    fn one_span() -> Vec<SpanData> {
+        vec![span(
             "GET /",
             SpanKind::Server,
             SpanId::INVALID,
             Status::Unset,
-        )];
-        futures::executor::block_on(exporter.export(batch)).expect("exported");
-        let received = received.join().expect("the collector").to_ascii_lowercase();
+        )]
+    }
+
+    #[test]
+    fn a_batch_is_posted_as_protobuf_with_the_configured_headers() {
+        let (url, received) = collector(&["200 OK"]);
+        let headers = vec![("api-key".to_owned(), "k 1".to_owned())];
+        let exporter = OtlpExporter::new(url, headers, Duration::from_secs(5));
+        futures::executor::block_on(exporter.export(one_span())).expect("exported");
+        let received = received.join().expect("the collector")[0].to_ascii_lowercase();
         assert!(
             received.starts_with("post /v1/traces http/1.1\r\n"),
             "{received}"
@@ -622,18 +646,34 @@ mod tests {
     }
 
     #[test]
-    fn a_collector_that_refuses_the_batch_is_an_export_error() {
-        let (url, received) = collector("503 Service Unavailable");
+    fn a_refused_batch_is_an_error_and_failing_exports_are_logged_once_until_they_work() {
+        let logs = CapturedLogs::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(logs.clone())
+            .with_ansi(false)
+            .finish();
+        let _default = tracing::subscriber::set_default(subscriber);
+        let statuses = &[
+            "503 Service Unavailable",
+            "500 Internal Server Error",
+            "200 OK",
+        ];
+        let (url, received) = collector(statuses);
         let exporter = OtlpExporter::new(url, Vec::new(), Duration::from_secs(5));
-        let batch = vec![span(
-            "GET /",
-            SpanKind::Server,
-            SpanId::INVALID,
-            Status::Unset,
-        )];
-        let outcome = futures::executor::block_on(exporter.export(batch));
-        received.join().expect("the collector");
-        assert!(outcome.is_err(), "{outcome:?}");
+        let outcomes: Vec<OTelSdkResult> = (0..3)
+            .map(|_| futures::executor::block_on(exporter.export(one_span())))
+            .collect();
+        assert_eq!(received.join().expect("the collector").len(), 3);
+        assert!(outcomes[0].is_err() && outcomes[1].is_err(), "{outcomes:?}");
+        assert!(outcomes[2].is_ok(), "{outcomes:?}");
+        let text = logs.text();
+        assert_eq!(text.matches("trace export failed").count(), 1, "{text}");
+        assert!(text.contains("503"), "{text}");
+        assert_eq!(
+            text.matches("trace export works again").count(),
+            1,
+            "{text}"
+        );
     }
 
     #[test]
