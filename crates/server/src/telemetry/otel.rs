@@ -6,8 +6,9 @@
 //!
 //! The spans are made with the OpenTelemetry SDK directly, not through `tracing` and
 //! `tracing-opentelemetry`: that bridge keeps a second copy of every span's data and visits
-//! its fields on every change (bench/README.md, "Telemetry"). The server span's context is current while the request
-//! is polled, so the calls made while serving it find it as their parent.
+//! its fields on every change (bench/README.md, "Telemetry"). The server span's context is
+//! current while the request is polled, so the calls made while serving it find it as
+//! their parent.
 //!
 //! The standard variables apply: `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` (the
 //! service is called `vanish` when neither names it), `OTEL_TRACES_SAMPLER` and
