@@ -42,7 +42,7 @@ pub async fn layer(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> R
     let now = gate.clock.now_ms();
     let action = route.and_then(|r| routes::limited_action(req.method().as_str(), r));
     let Some(action) = action else {
-        let span = CallSpan::start(|| "limiter banned_until".into(), &[]);
+        let span = CallSpan::start("limiter", "banned_until", &[]);
         let banned_until = gate.limiter.banned_until(&client, now).await;
         span.end();
         if let Some(until) = banned_until {
@@ -51,7 +51,8 @@ pub async fn layer(State(gate): State<Arc<Gate>>, req: Request, next: Next) -> R
         return next.run(req).await;
     };
     let span = CallSpan::start(
-        || "limiter check".into(),
+        "limiter",
+        "check",
         &[("vanish.ratelimit.action", action.as_str())],
     );
     let decision = gate.limiter.check(&client, action, now).await;

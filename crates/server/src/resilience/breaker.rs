@@ -78,7 +78,8 @@ impl CircuitBreaker {
             settled: false,
         };
         let mut span = CallSpan::start(
-            || format!("{} {op}", self.name).into(),
+            self.name,
+            op,
             &[
                 ("vanish.store.backend", self.name),
                 ("vanish.store.operation", op),

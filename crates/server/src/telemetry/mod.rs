@@ -19,7 +19,11 @@ mod otlp;
 pub mod prometheus;
 #[cfg(feature = "sentry")]
 pub mod sentry;
+#[cfg(feature = "otel")]
+mod span_queue;
 mod summary;
+#[cfg(feature = "otel")]
+mod trace_context;
 mod trace_spans;
 
 pub use metrics::{Metrics, method_label};

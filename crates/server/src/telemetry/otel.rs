@@ -1,67 +1,108 @@
 //! OpenTelemetry traces (feature `otel`), on when `OTEL_EXPORTER_OTLP_ENDPOINT` is set:
 //! the request's server span ([`ServerSpan`], made by `pipeline::request_span`) and a child
-//! span per store or limiter call (`telemetry::CallSpan`), exported in batches over
-//! OTLP/HTTP with protobuf bodies (`otlp`) from the SDK's background thread, so a slow or
-//! dead collector never holds a request up: a full queue drops spans instead.
+//! span per store or limiter call made while serving it ([`CallRecord`], through
+//! `telemetry::CallSpan`). Finished spans go into a bounded queue (`span_queue`) that a
+//! thread of its own exports in batches over OTLP/HTTP with protobuf bodies (`otlp`), so a
+//! slow or dead collector never holds a request up: a full queue drops spans instead.
 //!
-//! The spans are made with the OpenTelemetry SDK directly, not through `tracing` and
-//! `tracing-opentelemetry`: that bridge keeps a second copy of every span's data and visits
-//! its fields on every change (bench/README.md, "Telemetry"). The server span's context is
-//! current while the request is polled, so the calls made while serving it find it as
-//! their parent.
+//! The spans are plain records made here, not OpenTelemetry SDK spans: with the SDK (its
+//! `Context` made current on every poll, attribute vectors, span names formatted per
+//! request, its batch channel) traces cost 19 % more instructions on the cheapest request,
+//! over the 10 % the service allows them (bench/README.md, "Telemetry"). A record holds
+//! only what the pipeline knows (static names, the route template, the request id) and is
+//! turned into OTLP's form on the export thread. The request's span context is kept in a
+//! task-local for the calls made while serving it.
 //!
 //! The standard variables apply: `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` (the
 //! service is called `vanish` when neither names it), `OTEL_TRACES_SAMPLER` and
-//! `OTEL_TRACES_SAMPLER_ARG` (default: parent-based, always on),
+//! `OTEL_TRACES_SAMPLER_ARG` (`trace_context`; default: parent-based, always on),
 //! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS`,
-//! `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_SDK_DISABLED`. Only the span data the pipeline
-//! puts there leaves: route templates, methods, statuses, backend and operation names.
-//! Log events never become span events (docs/operations.md, "Traces").
+//! `OTEL_EXPORTER_OTLP_TIMEOUT`, the `OTEL_BSP_*` batch settings (`span_queue`) and
+//! `OTEL_SDK_DISABLED`. Only the span data the pipeline puts there leaves: route
+//! templates, methods, statuses, backend and operation names, the request id. Log events
+//! never become span events (docs/operations.md, "Traces").
 
-use std::borrow::Cow;
 use std::future::Future;
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, StatusCode, Version};
-use opentelemetry::context::FutureExt as _;
-use opentelemetry::propagation::Extractor;
-use opentelemetry::trace::{
-    Span as _, SpanKind, Status, TraceContextExt as _, Tracer as _, TracerProvider as _,
-};
-use opentelemetry::{Context, KeyValue};
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
 use super::TelemetryError;
 use super::otlp::{OtlpExporter, headers_from_env};
+use super::span_queue::{BatchSettings, SpanQueue};
+use super::trace_context::{self, Incoming, SAMPLED, Sampler};
 use crate::config::Telemetry;
 
 /// How long one export may take when `OTEL_EXPORTER_OTLP_TIMEOUT` does not say.
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The exporting pipeline; shutting it down flushes the spans still queued.
+/// A finished span, as the export thread receives it.
+#[derive(Debug, Clone)]
+pub struct SpanRecord {
+    pub trace_id: [u8; 16],
+    pub span_id: [u8; 8],
+    /// All zeros for a span without a parent.
+    pub parent_span_id: [u8; 8],
+    /// The parent is the caller's span, in another process.
+    pub parent_is_remote: bool,
+    /// The W3C trace flags.
+    pub flags: u8,
+    pub trace_state: Option<Arc<str>>,
+    /// Nanoseconds since the Unix epoch.
+    pub start: u64,
+    pub end: u64,
+    /// The status is an error (a 5xx answer, a failed call).
+    pub failed: bool,
+    pub kind: SpanKind,
+}
+
+/// What a span is about: its name and attributes follow from it.
+#[derive(Debug, Clone)]
+pub enum SpanKind {
+    /// A request: named `METHOD /route/template`, with the HTTP attributes.
+    Server {
+        method: &'static str,
+        route: String,
+        request_id: String,
+        protocol_version: &'static str,
+        status: u16,
+    },
+    /// A store or limiter call: named `subject operation` (`secrets take`), with up to
+    /// two static attributes.
+    Call {
+        subject: &'static str,
+        operation: &'static str,
+        attributes: [(&'static str, &'static str); 2],
+        attribute_count: u8,
+    },
+}
+
+/// The exporting pipeline; dropping it exports the spans still queued.
 pub struct Traces {
-    provider: SdkTracerProvider,
+    queue: Arc<SpanQueue>,
 }
 
 impl Traces {
-    /// Exports the spans queued so far.
+    /// Exports the spans queued so far, waiting at most for one export.
     pub fn flush(&self) {
-        let _ = self.provider.force_flush();
+        self.queue.flush();
     }
 }
 
 impl Drop for Traces {
     fn drop(&mut self) {
-        // Flushes what is queued, bounded by the export timeout.
-        let _ = self.provider.shutdown();
+        self.queue.close();
     }
 }
 
-/// The tracer the spans are made with, once [`init`] has started the export.
-static TRACER: OnceLock<SdkTracer> = OnceLock::new();
+/// Where spans go and which traces are kept, once [`init`] has started the export.
+struct Tracer {
+    sampler: Sampler,
+    queue: Arc<SpanQueue>,
+}
+
+static TRACER: OnceLock<Tracer> = OnceLock::new();
 
 /// Starts the export, when an endpoint is set and `OTEL_SDK_DISABLED` is not `true`; from
 /// then on requests get spans. `None` when traces stay off.
@@ -69,7 +110,7 @@ pub fn init(settings: &Telemetry) -> Result<Option<Traces>, TelemetryError> {
     let Some(base) = &settings.otlp_endpoint else {
         return Ok(None);
     };
-    if std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.eq_ignore_ascii_case("true")) {
+    if std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true")) {
         return Ok(None);
     }
     // The signal's own variable is used as written; the base URL gets the signal's path.
@@ -84,28 +125,54 @@ pub fn init(settings: &Telemetry) -> Result<Option<Traces>, TelemetryError> {
         variable,
         problem: format!("{endpoint:?}: {problem}"),
     })?;
-    let exporter = OtlpExporter::new(endpoint, headers_from_env(), export_timeout());
-    let provider = SdkTracerProvider::builder()
-        .with_batch_exporter(exporter)
-        .with_resource(resource(settings))
-        .build();
-    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let sampler = Sampler::from_env()?;
+    let batches = BatchSettings::from_env()?;
+    let exporter = OtlpExporter::new(
+        endpoint,
+        headers_from_env(),
+        export_timeout(),
+        &resource(settings),
+    );
+    let queue = SpanQueue::start(batches, exporter);
     // A second `init` in one process (tests) keeps the first tracer.
-    let _ = TRACER.set(provider.tracer("vanish"));
-    Ok(Some(Traces { provider }))
+    let _ = TRACER.set(Tracer {
+        sampler,
+        queue: Arc::clone(&queue),
+    });
+    Ok(Some(Traces { queue }))
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// The span the calls made while serving a request are children of.
+#[derive(Clone)]
+struct Parent {
+    trace_id: [u8; 16],
+    span_id: [u8; 8],
+    flags: u8,
+    trace_state: Option<Arc<str>>,
+}
+
+tokio::task_local! {
+    /// The request's server span, while a sampled request is served.
+    static PARENT: Parent;
 }
 
 /// A request's server span, named `METHOD /route/template`, with the HTTP
-/// semantic-convention attributes and the request id.
+/// semantic-convention attributes and the request id. Made for every request while traces
+/// are on, so its trace id is in the log lines; exported only when the trace is sampled.
 pub struct ServerSpan {
-    /// The caller's context (if any) with this span in it: current while the request runs.
-    context: Context,
+    record: SpanRecord,
     /// The trace's id in hex, for the log lines.
-    trace_id: String,
+    trace_id: [u8; 32],
 }
 
 impl ServerSpan {
-    /// Starts the span, continuing the caller's trace when `headers` carry a W3C
+    /// Starts the span, continuing the caller's trace when `headers` carry a valid W3C
     /// `traceparent` (and `tracestate`); `None` while traces are off.
     pub fn start(
         method: &'static str,
@@ -115,51 +182,77 @@ impl ServerSpan {
         headers: &HeaderMap,
     ) -> Option<Self> {
         let tracer = TRACER.get()?;
-        let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
-            propagator.extract(&Headers(headers))
-        });
-        let span = tracer
-            .span_builder(format!("{method} {route}"))
-            .with_kind(SpanKind::Server)
-            .with_attributes([
-                KeyValue::new("http.request.method", method),
-                KeyValue::new("http.route", route.to_owned()),
-                KeyValue::new("url.scheme", "http"),
-                KeyValue::new("network.protocol.name", "http"),
-                KeyValue::new("network.protocol.version", protocol_version(version)),
-                KeyValue::new("request_id", request_id.to_owned()),
-            ])
-            .start_with_context(tracer, &parent);
-        let trace_id = span.span_context().trace_id().to_string();
-        Some(Self {
-            context: parent.with_span(span),
+        let caller = Incoming::from_headers(headers);
+        let trace_id = caller
+            .as_ref()
+            .map_or_else(trace_context::new_trace_id, |c| c.trace_id);
+        let sampled = tracer.sampler.keeps(&trace_id, caller.as_ref());
+        let caller_flags = caller.as_ref().map_or(0, |c| c.flags);
+        let mut hex = [0; 32];
+        trace_context::write_hex(&trace_id, &mut hex);
+        let record = SpanRecord {
             trace_id,
+            span_id: trace_context::new_span_id(),
+            parent_span_id: caller.as_ref().map_or([0; 8], |c| c.span_id),
+            parent_is_remote: caller.is_some(),
+            flags: if sampled {
+                caller_flags | SAMPLED
+            } else {
+                caller_flags & !SAMPLED
+            },
+            trace_state: caller.and_then(|c| c.trace_state),
+            start: now(),
+            end: 0,
+            failed: false,
+            kind: SpanKind::Server {
+                method,
+                route: route.to_owned(),
+                request_id: request_id.to_owned(),
+                protocol_version: protocol_version(version),
+                status: 0,
+            },
+        };
+        Some(Self {
+            record,
+            trace_id: hex,
         })
     }
 
     /// The trace's id, 32 hex digits.
     pub fn trace_id(&self) -> &str {
-        &self.trace_id
+        std::str::from_utf8(&self.trace_id).unwrap_or_default()
     }
 
-    /// Runs `serve` with this span current, so the spans of the calls it makes are its
-    /// children.
+    fn sampled(&self) -> bool {
+        self.record.flags & SAMPLED != 0
+    }
+
+    /// Runs `serve` with this span as the parent of the calls it makes.
     pub async fn run<F: Future>(&self, serve: F) -> F::Output {
-        serve.with_context(self.context.clone()).await
+        if !self.sampled() {
+            return serve.await;
+        }
+        let parent = Parent {
+            trace_id: self.record.trace_id,
+            span_id: self.record.span_id,
+            flags: self.record.flags,
+            trace_state: self.record.trace_state.clone(),
+        };
+        PARENT.scope(parent, serve).await
     }
 
-    /// Ends the span with the answer's status; a 5xx marks it as failed.
-    pub fn finish(self, status: StatusCode) {
-        let span = self.context.span();
-        span.set_attribute(KeyValue::new(
-            "http.response.status_code",
-            i64::from(status.as_u16()),
-        ));
-        if status.is_server_error() {
-            span.set_attribute(KeyValue::new("error.type", status.as_str().to_owned()));
-            span.set_status(Status::error(""));
+    /// Ends the span with the answer's status (a 5xx marks it as failed) and queues it
+    /// for export when its trace is sampled.
+    pub fn finish(mut self, answer: StatusCode) {
+        let Some(tracer) = TRACER.get().filter(|_| self.sampled()) else {
+            return;
+        };
+        self.record.end = now();
+        self.record.failed = answer.is_server_error();
+        if let SpanKind::Server { status, .. } = &mut self.record.kind {
+            *status = answer.as_u16();
         }
-        span.end();
+        tracer.queue.push(self.record);
     }
 }
 
@@ -173,71 +266,102 @@ fn protocol_version(version: Version) -> &'static str {
     }
 }
 
-/// The span of one store or limiter call, a child of the request's span when there is one;
-/// it ends when dropped. `None` while traces are off.
-pub fn call_span(
-    name: impl FnOnce() -> Cow<'static, str>,
-    attributes: &[(&'static str, &'static str)],
-) -> Option<opentelemetry_sdk::trace::Span> {
-    let tracer = TRACER.get()?;
-    let attributes = attributes.iter().map(|&(k, v)| KeyValue::new(k, v));
-    Some(
-        tracer
-            .span_builder(name())
-            .with_kind(SpanKind::Internal)
-            .with_attributes(attributes)
-            .start(tracer),
-    )
+/// The span of one store or limiter call, queued when it ends (dropped).
+pub struct CallRecord {
+    record: Option<SpanRecord>,
 }
 
-/// Marks a call's span as failed.
-pub fn fail(span: &mut opentelemetry_sdk::trace::Span) {
-    span.set_status(Status::error(""));
+impl CallRecord {
+    /// Starts the span of a call made while serving a sampled request, as a child of its
+    /// server span; `None` for calls made outside one (the sweeper, readiness checks) and
+    /// while traces are off.
+    pub fn start(
+        subject: &'static str,
+        operation: &'static str,
+        attributes: &[(&'static str, &'static str)],
+    ) -> Option<Self> {
+        TRACER.get()?;
+        let parent = PARENT.try_with(Parent::clone).ok()?;
+        let mut kept = [("", ""); 2];
+        let count = attributes.len().min(kept.len());
+        kept[..count].copy_from_slice(&attributes[..count]);
+        Some(Self {
+            record: Some(SpanRecord {
+                trace_id: parent.trace_id,
+                span_id: trace_context::new_span_id(),
+                parent_span_id: parent.span_id,
+                parent_is_remote: false,
+                flags: parent.flags,
+                trace_state: parent.trace_state,
+                start: now(),
+                end: 0,
+                failed: false,
+                kind: SpanKind::Call {
+                    subject,
+                    operation,
+                    attributes: kept,
+                    #[allow(clippy::cast_possible_truncation)]
+                    attribute_count: count as u8,
+                },
+            }),
+        })
+    }
+
+    /// Marks the call as failed.
+    pub fn fail(&mut self) {
+        if let Some(record) = &mut self.record {
+            record.failed = true;
+        }
+    }
 }
 
-/// The resource the environment describes, named `vanish` with its version and
-/// `ENVIRONMENT` where the environment does not say otherwise.
-fn resource(settings: &Telemetry) -> Resource {
-    let detected = Resource::builder().build();
-    let has = |key: &'static str| detected.get(&opentelemetry::Key::new(key)).is_some();
-    let is_named = detected
-        .get(&opentelemetry::Key::new("service.name"))
-        .is_some_and(|name| !name.as_str().starts_with("unknown_service"));
-    let mut builder = Resource::builder();
-    if !is_named {
-        builder = builder.with_service_name("vanish");
+impl Drop for CallRecord {
+    fn drop(&mut self) {
+        if let (Some(mut record), Some(tracer)) = (self.record.take(), TRACER.get()) {
+            record.end = now();
+            tracer.queue.push(record);
+        }
     }
-    if !has("service.version") {
-        builder =
-            builder.with_attribute(KeyValue::new("service.version", env!("CARGO_PKG_VERSION")));
-    }
-    if !has("deployment.environment.name") {
-        builder = builder.with_attribute(KeyValue::new(
-            "deployment.environment.name",
-            settings.environment.clone(),
-        ));
-    }
-    builder.build()
 }
 
-/// `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds), else 10 s.
+/// The resource the environment describes (`OTEL_RESOURCE_ATTRIBUTES`, then
+/// `OTEL_SERVICE_NAME`), named `vanish` with its version and `ENVIRONMENT` where the
+/// environment does not say otherwise.
+fn resource(settings: &Telemetry) -> Vec<(String, String)> {
+    let mut attributes = Vec::new();
+    let mut set = |key: &str, value: String| {
+        attributes.retain(|(k, _): &(String, String)| k != key);
+        attributes.push((key.to_owned(), value));
+    };
+    set("service.name", "vanish".to_owned());
+    set("service.version", env!("CARGO_PKG_VERSION").to_owned());
+    set("deployment.environment.name", settings.environment.clone());
+    set("telemetry.sdk.name", "vanish".to_owned());
+    set("telemetry.sdk.language", "rust".to_owned());
+    set(
+        "telemetry.sdk.version",
+        env!("CARGO_PKG_VERSION").to_owned(),
+    );
+    if let Ok(list) = std::env::var("OTEL_RESOURCE_ATTRIBUTES") {
+        for (key, value) in super::otlp::parse_key_values(&list) {
+            set(&key, value);
+        }
+    }
+    if let Ok(name) = std::env::var("OTEL_SERVICE_NAME") {
+        let name = name.trim();
+        if !name.is_empty() {
+            set("service.name", name.to_owned());
+        }
+    }
+    attributes
+}
+
+/// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` or `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds),
+/// else 10 s.
 fn export_timeout() -> Duration {
     std::env::var("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
         .or_else(|_| std::env::var("OTEL_EXPORTER_OTLP_TIMEOUT"))
         .ok()
         .and_then(|ms| ms.trim().parse().ok())
         .map_or(EXPORT_TIMEOUT, Duration::from_millis)
-}
-
-/// A request's headers, as the W3C propagator reads them.
-struct Headers<'a>(&'a HeaderMap);
-
-impl Extractor for Headers<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.to_str().ok())
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(axum::http::HeaderName::as_str).collect()
-    }
 }

@@ -1,12 +1,14 @@
 //! The OTLP/HTTP span exporter (feature `otel`): each batch of finished spans becomes one
-//! `ExportTraceServiceRequest` in protobuf, written straight from the SDK's span data, and
-//! is POSTed to the collector with ureq from the SDK's batch thread.
+//! `ExportTraceServiceRequest` in protobuf, written straight from the span records
+//! (`otel::SpanRecord`), and is POSTed to the collector with ureq from the export thread
+//! (`span_queue`).
 //!
 //! Written here rather than taken from `opentelemetry-otlp`: that exporter first copies
 //! every span into `opentelemetry-proto`'s generated structs and then has prost measure
 //! each nested message again at every level it is nested in, about 8,000 instructions a
-//! span, more than making the span; writing the bytes directly costs a fraction of that
-//! (bench/README.md, "Telemetry"). The encoding is the OTLP protobuf schema
+//! span, more than making the span; writing the bytes directly, with every nested length
+//! known before its message is written, costs a fraction of that (bench/README.md,
+//! "Telemetry"). The encoding is the OTLP protobuf schema
 //! (`opentelemetry/proto/trace/v1/trace.proto` and `common/v1/common.proto`); the tests
 //! decode what this writes with `opentelemetry-proto`'s generated types, field by field.
 //!
@@ -16,46 +18,77 @@
 //! export timeout. Bodies are not compressed.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use opentelemetry::trace::{SpanId, SpanKind, Status};
-use opentelemetry::{Array, KeyValue, Value};
-use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use super::otel::{SpanKind, SpanRecord};
 
 /// Sends batches of spans to one collector.
 pub struct OtlpExporter {
     agent: ureq::Agent,
     endpoint: String,
     headers: Vec<(String, String)>,
-    /// The `Resource` message, encoded once (the SDK sets it before the first export).
+    /// The `Resource` message and the `InstrumentationScope` message, encoded once.
     resource: Vec<u8>,
+    scope: Vec<u8>,
     /// The last export failed: a failure is logged when exports start failing, not for
     /// every batch, and the recovery when they work again.
-    failing: AtomicBool,
+    failing: bool,
+    /// Reused for each span's encoding.
+    scratch: Vec<u8>,
 }
 
 impl OtlpExporter {
     /// An exporter posting to `endpoint` (the full traces URL) with `headers`, each export
-    /// bounded by `timeout`.
-    pub fn new(endpoint: String, headers: Vec<(String, String)>, timeout: Duration) -> Self {
+    /// bounded by `timeout`, describing the service with the `resource` attributes.
+    pub fn new(
+        endpoint: String,
+        headers: Vec<(String, String)>,
+        timeout: Duration,
+        resource: &[(String, String)],
+    ) -> Self {
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)
             .build()
             .into();
+        let mut encoded_resource = Vec::new();
+        for (key, value) in resource {
+            string_attribute(&mut encoded_resource, 1, key, value);
+        }
+        // InstrumentationScope { string name = 1; string version = 2; }
+        let mut scope = Vec::new();
+        string(&mut scope, 1, "vanish");
+        string(&mut scope, 2, env!("CARGO_PKG_VERSION"));
         Self {
             agent,
             endpoint,
             headers,
-            resource: Vec::new(),
-            failing: AtomicBool::new(false),
+            resource: encoded_resource,
+            scope,
+            failing: false,
+            scratch: Vec::new(),
         }
     }
 
-    fn post(&self, body: Vec<u8>) -> OTelSdkResult {
+    /// Sends one batch; a failure is logged when exports start failing, and the recovery.
+    pub fn export(&mut self, spans: &[SpanRecord]) -> Result<(), String> {
+        if spans.is_empty() {
+            return Ok(());
+        }
+        let body = self.encode_request(spans);
+        let outcome = self.post(&body);
+        match &outcome {
+            Err(e) if !self.failing => {
+                tracing::warn!(error = %e, "trace export failed; spans are dropped until the collector takes them again");
+            }
+            Ok(()) if self.failing => tracing::info!("trace export works again"),
+            _ => {}
+        }
+        self.failing = outcome.is_err();
+        outcome
+    }
+
+    fn post(&self, body: &[u8]) -> Result<(), String> {
         let mut request = self
             .agent
             .post(&self.endpoint)
@@ -64,8 +97,8 @@ impl OtlpExporter {
             request = request.header(name, value);
         }
         let mut response = request
-            .send(&body[..])
-            .map_err(|e| OTelSdkError::InternalFailure(format!("OTLP export: {e}")))?;
+            .send(body)
+            .map_err(|e| format!("OTLP export: {e}"))?;
         // Collectors answer with a small protobuf status; read (a bounded part of) it so
         // the connection can be kept.
         let _ = response
@@ -77,10 +110,38 @@ impl OtlpExporter {
         if status.is_success() {
             Ok(())
         } else {
-            Err(OTelSdkError::InternalFailure(format!(
-                "OTLP export: the collector answered {status}"
-            )))
+            Err(format!("OTLP export: the collector answered {status}"))
         }
+    }
+
+    /// `ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }` with one
+    /// `ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }` and
+    /// one `ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; }`. The
+    /// spans are written first, so every enclosing length is known when it is written.
+    fn encode_request(&mut self, spans: &[SpanRecord]) -> Vec<u8> {
+        let mut encoded_spans = Vec::with_capacity(spans.len() * 200);
+        for span in spans {
+            self.scratch.clear();
+            encode_span(&mut self.scratch, span);
+            header(&mut encoded_spans, 2, self.scratch.len());
+            encoded_spans.extend_from_slice(&self.scratch);
+        }
+        let scope_spans = field_len(1, self.scope.len()) + encoded_spans.len();
+        let mut resource_spans = field_len(2, scope_spans);
+        if !self.resource.is_empty() {
+            resource_spans += field_len(1, self.resource.len());
+        }
+        let mut buf = Vec::with_capacity(field_len(1, resource_spans));
+        header(&mut buf, 1, resource_spans);
+        if !self.resource.is_empty() {
+            header(&mut buf, 1, self.resource.len());
+            buf.extend_from_slice(&self.resource);
+        }
+        header(&mut buf, 2, scope_spans);
+        header(&mut buf, 1, self.scope.len());
+        buf.extend_from_slice(&self.scope);
+        buf.extend_from_slice(&encoded_spans);
+        buf
     }
 }
 
@@ -93,33 +154,8 @@ impl fmt::Debug for OtlpExporter {
     }
 }
 
-impl SpanExporter for OtlpExporter {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let outcome = self.post(encode_request(&self.resource, &batch));
-        match &outcome {
-            Err(e) if !self.failing.swap(true, Ordering::Relaxed) => {
-                tracing::warn!(error = %e, "trace export failed; spans are dropped until the collector takes them again");
-            }
-            Ok(()) if self.failing.swap(false, Ordering::Relaxed) => {
-                tracing::info!("trace export works again");
-            }
-            _ => {}
-        }
-        outcome
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.resource.clear();
-        encode_resource(&mut self.resource, resource);
-    }
-}
-
 /// `OTEL_EXPORTER_OTLP_HEADERS`, then `OTEL_EXPORTER_OTLP_TRACES_HEADERS` (which wins for a
-/// name both give), as `key=value,…` with percent-encoded values. Entries without `=` or
-/// with an empty key are left out.
+/// name both give).
 pub fn headers_from_env() -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = Vec::new();
     for variable in [
@@ -129,7 +165,7 @@ pub fn headers_from_env() -> Vec<(String, String)> {
         let Ok(list) = std::env::var(variable) else {
             continue;
         };
-        for (name, value) in parse_headers(&list) {
+        for (name, value) in parse_key_values(&list) {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
             headers.push((name, value));
         }
@@ -137,7 +173,10 @@ pub fn headers_from_env() -> Vec<(String, String)> {
     headers
 }
 
-fn parse_headers(list: &str) -> Vec<(String, String)> {
+/// A `key=value,…` list as the OpenTelemetry variables write them (headers, resource
+/// attributes), values percent-decoded. Entries without `=` or with an empty key are left
+/// out.
+pub fn parse_key_values(list: &str) -> Vec<(String, String)> {
     list.split(',')
         .filter_map(|entry| {
             let (name, value) = entry.split_once('=')?;
@@ -154,195 +193,130 @@ const FIXED64: u32 = 1;
 const LEN: u32 = 2;
 const FIXED32: u32 = 5;
 
-/// `ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }` with one
-/// `ResourceSpans`, and a `ScopeSpans` per run of spans from the same instrumentation scope.
-fn encode_request(resource: &[u8], spans: &[SpanData]) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(256 + spans.len() * 256);
-    message(&mut buf, 1, |buf| {
-        // ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
-        if !resource.is_empty() {
-            bytes(buf, 1, resource);
-        }
-        for run in spans.chunk_by(|a, b| a.instrumentation_scope == b.instrumentation_scope) {
-            message(buf, 2, |buf| {
-                // ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2;
-                //              string schema_url = 3; }
-                let scope = &run[0].instrumentation_scope;
-                message(buf, 1, |buf| {
-                    string(buf, 1, scope.name());
-                    string(buf, 2, scope.version().unwrap_or_default());
-                    attributes(buf, 3, scope.attributes());
-                });
-                for span in run {
-                    message(buf, 2, |buf| encode_span(buf, span));
-                }
-                string(buf, 3, scope.schema_url().unwrap_or_default());
-            });
-        }
-    });
-    buf
-}
-
-/// The fields of `Resource { repeated KeyValue attributes = 1; }`.
-fn encode_resource(buf: &mut Vec<u8>, resource: &Resource) {
-    for (key, value) in resource.iter() {
-        message(buf, 1, |buf| key_value(buf, key.as_str(), value));
+/// The fields of an OTLP `Span`: `bytes trace_id = 1; bytes span_id = 2; string
+/// trace_state = 3; bytes parent_span_id = 4; string name = 5; SpanKind kind = 6; fixed64
+/// start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8; repeated KeyValue attributes
+/// = 9; Status status = 15; fixed32 flags = 16`.
+fn encode_span(buf: &mut Vec<u8>, span: &SpanRecord) {
+    bytes(buf, 1, &span.trace_id);
+    bytes(buf, 2, &span.span_id);
+    if let Some(state) = &span.trace_state {
+        string(buf, 3, state);
     }
-}
-
-/// The fields of an OTLP `Span`.
-fn encode_span(buf: &mut Vec<u8>, span: &SpanData) {
-    let context = &span.span_context;
-    bytes(buf, 1, &context.trace_id().to_bytes());
-    bytes(buf, 2, &context.span_id().to_bytes());
-    string(buf, 3, &context.trace_state().header());
-    if span.parent_span_id != SpanId::INVALID {
-        bytes(buf, 4, &span.parent_span_id.to_bytes());
+    if span.parent_span_id != [0; 8] {
+        bytes(buf, 4, &span.parent_span_id);
+    }
+    match &span.kind {
+        SpanKind::Server {
+            method,
+            route,
+            request_id,
+            protocol_version,
+            status,
+        } => {
+            name(buf, method, route);
+            varint_field(buf, 6, 2); // SPAN_KIND_SERVER
+            times(buf, span);
+            string_attribute(buf, 9, "http.request.method", method);
+            string_attribute(buf, 9, "http.route", route);
+            int_attribute(buf, 9, "http.response.status_code", i64::from(*status));
+            string_attribute(buf, 9, "url.scheme", "http");
+            string_attribute(buf, 9, "network.protocol.name", "http");
+            string_attribute(buf, 9, "network.protocol.version", protocol_version);
+            string_attribute(buf, 9, "request_id", request_id);
+            if span.failed {
+                string_attribute(buf, 9, "error.type", &status.to_string());
+            }
+        }
+        SpanKind::Call {
+            subject,
+            operation,
+            attributes,
+            attribute_count,
+        } => {
+            name(buf, subject, operation);
+            varint_field(buf, 6, 1); // SPAN_KIND_INTERNAL
+            times(buf, span);
+            for (key, value) in &attributes[..usize::from(*attribute_count)] {
+                string_attribute(buf, 9, key, value);
+            }
+        }
+    }
+    // Status { string message = 2; StatusCode code = 3; } (UNSET 0, OK 1, ERROR 2)
+    if span.failed {
+        header(buf, 15, 2);
+        varint_always(buf, 3, 2);
     }
     // flags: the W3C trace flags, and whether the parent is known to be remote.
-    let mut flags = u32::from(context.trace_flags().to_u8()) | 0x100;
-    if span.parent_span_is_remote {
+    let mut flags = u32::from(span.flags) | 0x100;
+    if span.parent_is_remote {
         flags |= 0x200;
     }
     fixed32(buf, 16, flags);
-    string(buf, 5, &span.name);
-    varint_field(buf, 6, span_kind(&span.span_kind));
-    fixed64(buf, 7, unix_nanos(span.start_time));
-    fixed64(buf, 8, unix_nanos(span.end_time));
-    for attribute in &span.attributes {
-        message(buf, 9, |buf| {
-            key_value(buf, attribute.key.as_str(), &attribute.value)
-        });
-    }
-    varint_field(buf, 10, u64::from(span.dropped_attributes_count));
-    for event in &span.events.events {
-        // Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue
-        //         attributes = 3; uint32 dropped_attributes_count = 4; }
-        message(buf, 11, |buf| {
-            fixed64(buf, 1, unix_nanos(event.timestamp));
-            string(buf, 2, &event.name);
-            attributes(buf, 3, event.attributes.iter());
-            varint_field(buf, 4, u64::from(event.dropped_attributes_count));
-        });
-    }
-    varint_field(buf, 12, u64::from(span.events.dropped_count));
-    for link in &span.links.links {
-        // Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; repeated
-        //        KeyValue attributes = 4; uint32 dropped_attributes_count = 5; }
-        message(buf, 13, |buf| {
-            bytes(buf, 1, &link.span_context.trace_id().to_bytes());
-            bytes(buf, 2, &link.span_context.span_id().to_bytes());
-            string(buf, 3, &link.span_context.trace_state().header());
-            attributes(buf, 4, link.attributes.iter());
-            varint_field(buf, 5, u64::from(link.dropped_attributes_count));
-        });
-    }
-    varint_field(buf, 14, u64::from(span.links.dropped_count));
-    // Status { string message = 2; StatusCode code = 3; } (UNSET 0, OK 1, ERROR 2)
-    let (code, description) = match &span.status {
-        Status::Unset => (0, ""),
-        Status::Ok => (1, ""),
-        Status::Error { description } => (2, description.as_ref()),
-    };
-    if code != 0 {
-        message(buf, 15, |buf| {
-            string(buf, 2, description);
-            varint_field(buf, 3, code);
-        });
-    }
 }
 
-/// OTLP's `SpanKind` numbers (UNSPECIFIED is 0).
-fn span_kind(kind: &SpanKind) -> u64 {
-    match kind {
-        SpanKind::Internal => 1,
-        SpanKind::Server => 2,
-        SpanKind::Client => 3,
-        SpanKind::Producer => 4,
-        SpanKind::Consumer => 5,
-    }
+/// `string name = 5` as `first second`, without building the string.
+fn name(buf: &mut Vec<u8>, first: &str, second: &str) {
+    header(buf, 5, first.len() + 1 + second.len());
+    buf.extend_from_slice(first.as_bytes());
+    buf.push(b' ');
+    buf.extend_from_slice(second.as_bytes());
 }
 
-fn unix_nanos(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+fn times(buf: &mut Vec<u8>, span: &SpanRecord) {
+    fixed64(buf, 7, span.start);
+    fixed64(buf, 8, span.end);
 }
 
-fn attributes<'a>(buf: &mut Vec<u8>, field: u32, attributes: impl Iterator<Item = &'a KeyValue>) {
-    for attribute in attributes {
-        message(buf, field, |buf| {
-            key_value(buf, attribute.key.as_str(), &attribute.value);
-        });
-    }
+/// `KeyValue { string key = 1; AnyValue value = 2; }` with `AnyValue { string
+/// string_value = 1; }`, as field `field` of the enclosing message.
+fn string_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &str) {
+    let any = field_len(1, value.len());
+    header(buf, field, field_len(1, key.len()) + field_len(2, any));
+    bytes(buf, 1, key.as_bytes());
+    header(buf, 2, any);
+    bytes(buf, 1, value.as_bytes());
 }
 
-/// The fields of `KeyValue { string key = 1; AnyValue value = 2; }`.
-fn key_value(buf: &mut Vec<u8>, key: &str, value: &Value) {
-    string(buf, 1, key);
-    message(buf, 2, |buf| any_value(buf, value));
+/// As [`string_attribute`], with `AnyValue { int64 int_value = 3; }`.
+fn int_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: i64) {
+    // int64 is written as its two's-complement bits.
+    #[allow(clippy::cast_sign_loss)]
+    let bits = value as u64;
+    let any = 1 + varint_len(bits);
+    header(buf, field, field_len(1, key.len()) + field_len(2, any));
+    bytes(buf, 1, key.as_bytes());
+    header(buf, 2, any);
+    varint_always(buf, 3, bits);
 }
 
-/// The fields of `AnyValue`: `string_value = 1`, `bool_value = 2`, `int_value = 3`,
-/// `double_value = 4`, `ArrayValue array_value = 5` (`repeated AnyValue values = 1`).
-fn any_value(buf: &mut Vec<u8>, value: &Value) {
-    match value {
-        Value::String(s) => string_always(buf, 1, s.as_str()),
-        Value::Bool(b) => varint_always(buf, 2, u64::from(*b)),
-        // int64 is written as its two's-complement bits.
-        #[allow(clippy::cast_sign_loss)]
-        Value::I64(i) => varint_always(buf, 3, *i as u64),
-        Value::F64(f) => fixed64(buf, 4, f.to_bits()),
-        Value::Array(array) => message(buf, 5, |buf| match array {
-            Array::Bool(values) => each(buf, values, |buf, v| varint_always(buf, 2, u64::from(*v))),
-            #[allow(clippy::cast_sign_loss)]
-            Array::I64(values) => each(buf, values, |buf, v| varint_always(buf, 3, *v as u64)),
-            Array::F64(values) => each(buf, values, |buf, v| fixed64(buf, 4, v.to_bits())),
-            Array::String(values) => each(buf, values, |buf, v| string_always(buf, 1, v.as_str())),
-            other => each(buf, &[other], |buf, v| {
-                string_always(buf, 1, &v.to_string())
-            }),
-        }),
-        other => string_always(buf, 1, &other.to_string()),
-    }
+/// The bytes a length-delimited field of `len` bytes takes, its tag and length included.
+fn field_len(field: u32, len: usize) -> usize {
+    varint_len(u64::from(field << 3 | LEN)) + varint_len(len as u64) + len
 }
 
-/// Each of `values` as an `AnyValue` of an `ArrayValue`.
-fn each<T>(buf: &mut Vec<u8>, values: &[T], one: impl Fn(&mut Vec<u8>, &T)) {
-    for value in values {
-        message(buf, 1, |buf| one(buf, value));
-    }
+fn varint_len(value: u64) -> usize {
+    // One byte per started group of seven bits, at least one.
+    (64 - (value | 1).leading_zeros() as usize).div_ceil(7)
 }
 
-/// A length-delimited field holding what `body` writes: the length is known only once the
-/// body is written, so it is inserted before the body afterwards (one short move).
-fn message(buf: &mut Vec<u8>, field: u32, body: impl FnOnce(&mut Vec<u8>)) {
+/// The tag and length of a length-delimited field whose `len` bytes follow.
+fn header(buf: &mut Vec<u8>, field: u32, len: usize) {
     tag(buf, field, LEN);
-    let start = buf.len();
-    body(buf);
-    let mut length = [0; 10];
-    let n = encode_varint(&mut length, (buf.len() - start) as u64);
-    buf.splice(start..start, length[..n].iter().copied());
+    varint(buf, len as u64);
 }
 
 fn tag(buf: &mut Vec<u8>, field: u32, wire_type: u32) {
     varint(buf, u64::from(field << 3 | wire_type));
 }
 
-fn varint(buf: &mut Vec<u8>, value: u64) {
-    let mut bytes = [0; 10];
-    let n = encode_varint(&mut bytes, value);
-    buf.extend_from_slice(&bytes[..n]);
-}
-
-fn encode_varint(out: &mut [u8; 10], mut value: u64) -> usize {
-    let mut n = 0;
+#[allow(clippy::cast_possible_truncation)]
+fn varint(buf: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
-        out[n] = (value as u8) | 0x80;
+        buf.push((value as u8) | 0x80);
         value >>= 7;
-        n += 1;
     }
-    out[n] = value as u8;
-    n + 1
+    buf.push(value as u8);
 }
 
 /// A varint field, left out when zero (proto3's default).
@@ -371,112 +345,110 @@ fn fixed32(buf: &mut Vec<u8>, field: u32, value: u32) {
 /// A string field, left out when empty (proto3's default).
 fn string(buf: &mut Vec<u8>, field: u32, value: &str) {
     if !value.is_empty() {
-        string_always(buf, field, value);
+        bytes(buf, field, value.as_bytes());
     }
 }
 
-fn string_always(buf: &mut Vec<u8>, field: u32, value: &str) {
-    bytes(buf, field, value.as_bytes());
-}
-
 fn bytes(buf: &mut Vec<u8>, field: u32, value: &[u8]) {
-    tag(buf, field, LEN);
-    varint(buf, value.len() as u64);
+    header(buf, field, value.len());
     buf.extend_from_slice(value);
 }
 
 #[cfg(test)]
-mod tests {
-    use std::borrow::Cow;
+pub(crate) mod tests {
+    use std::sync::Arc;
 
-    use opentelemetry::InstrumentationScope;
-    use opentelemetry::trace::{SpanContext, TraceFlags, TraceId, TraceState};
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
     use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
     use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
-    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
     use prost::Message as _;
 
     use super::*;
     use crate::telemetry::captured::CapturedLogs;
 
-    fn span(name: &'static str, kind: SpanKind, parent: SpanId, status: Status) -> SpanData {
-        SpanData {
-            span_context: SpanContext::new(
-                TraceId::from_bytes([7; 16]),
-                SpanId::from_bytes([9; 8]),
-                TraceFlags::SAMPLED,
-                false,
-                TraceState::from_key_value([("vendor", "x")]).expect("valid"),
-            ),
+    pub(crate) fn server_span(status: u16, parent: [u8; 8]) -> SpanRecord {
+        SpanRecord {
+            trace_id: [7; 16],
+            span_id: [9; 8],
             parent_span_id: parent,
-            parent_span_is_remote: true,
-            span_kind: kind,
-            name: Cow::Borrowed(name),
-            start_time: UNIX_EPOCH + Duration::from_nanos(1_700_000_000_123_456_789),
-            end_time: UNIX_EPOCH + Duration::from_nanos(1_700_000_000_223_456_789),
-            attributes: vec![
-                KeyValue::new("http.route", "/api/secrets/{id}"),
-                KeyValue::new("http.response.status_code", 200_i64),
-                KeyValue::new("negative", -5_i64),
-                KeyValue::new("flag", false),
-                KeyValue::new("ratio", 0.25),
-                KeyValue::new("list", Value::Array(Array::I64(vec![1, -2, 0]))),
-            ],
-            dropped_attributes_count: 3,
-            events: SpanEvents::default(),
-            links: SpanLinks::default(),
-            status,
-            instrumentation_scope: InstrumentationScope::builder("vanish")
-                .with_version("1.2.3")
-                .build(),
+            parent_is_remote: parent != [0; 8],
+            flags: 1,
+            trace_state: Some(Arc::from("vendor=x")),
+            start: 1_700_000_000_123_456_789,
+            end: 1_700_000_000_223_456_789,
+            failed: status >= 500,
+            kind: SpanKind::Server {
+                method: "POST",
+                route: "/api/secrets/{id}/reveal".to_owned(),
+                request_id: "req-1".to_owned(),
+                protocol_version: "1.1",
+                status,
+            },
         }
     }
 
-    fn decode(body: &[u8]) -> ExportTraceServiceRequest {
+    fn call_span(failed: bool) -> SpanRecord {
+        SpanRecord {
+            parent_span_id: [9; 8],
+            parent_is_remote: false,
+            span_id: [10; 8],
+            trace_state: None,
+            failed,
+            kind: SpanKind::Call {
+                subject: "secrets",
+                operation: "take",
+                attributes: [
+                    ("vanish.store.backend", "secrets"),
+                    ("vanish.store.operation", "take"),
+                ],
+                attribute_count: 2,
+            },
+            ..server_span(200, [0; 8])
+        }
+    }
+
+    fn exporter(endpoint: String, headers: Vec<(String, String)>) -> OtlpExporter {
+        let resource = [
+            ("service.name".to_owned(), "vanish".to_owned()),
+            ("deployment.environment.name".to_owned(), "test".to_owned()),
+        ];
+        OtlpExporter::new(endpoint, headers, Duration::from_secs(5), &resource)
+    }
+
+    pub(crate) fn decode(body: &[u8]) -> ExportTraceServiceRequest {
         ExportTraceServiceRequest::decode(body).expect("a valid ExportTraceServiceRequest")
+    }
+
+    fn attributes(
+        kvs: &[opentelemetry_proto::tonic::common::v1::KeyValue],
+    ) -> Vec<(String, Option<Any>)> {
+        kvs.iter()
+            .map(|kv| (kv.key.clone(), kv.value.clone().and_then(|v| v.value)))
+            .collect()
+    }
+
+    fn s(value: &str) -> Option<Any> {
+        Some(Any::StringValue(value.to_owned()))
     }
 
     #[test]
     fn what_is_written_decodes_with_the_generated_otlp_types_field_for_field() {
-        let mut exporter = OtlpExporter::new(String::new(), Vec::new(), Duration::from_secs(1));
-        exporter.set_resource(
-            &Resource::builder_empty()
-                .with_attributes([
-                    KeyValue::new("service.name", "vanish"),
-                    KeyValue::new("answer", 42_i64),
-                ])
-                .build(),
-        );
-        let parent = SpanId::from_bytes([1, 2, 3, 4, 5, 6, 7, 8]);
+        let mut exporter = exporter(String::new(), Vec::new());
         let spans = [
-            span("POST /api/secrets", SpanKind::Server, parent, Status::Unset),
-            span(
-                "secrets take",
-                SpanKind::Internal,
-                SpanId::INVALID,
-                Status::error("timed out"),
-            ),
+            server_span(200, [1, 2, 3, 4, 5, 6, 7, 8]),
+            server_span(503, [0; 8]),
+            call_span(true),
         ];
-        let request = decode(&encode_request(&exporter.resource, &spans));
+        let request = decode(&exporter.encode_request(&spans));
 
         assert_eq!(request.resource_spans.len(), 1);
         let resource_spans = &request.resource_spans[0];
         let resource = resource_spans.resource.as_ref().expect("a resource");
-        let mut resource_attributes: Vec<(String, Option<Any>)> = resource
-            .attributes
-            .iter()
-            .map(|kv| (kv.key.clone(), kv.value.clone().and_then(|v| v.value)))
-            .collect();
-        resource_attributes.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(
-            resource_attributes,
+            attributes(&resource.attributes),
             [
-                ("answer".to_owned(), Some(Any::IntValue(42))),
-                (
-                    "service.name".to_owned(),
-                    Some(Any::StringValue("vanish".to_owned()))
-                ),
+                ("service.name".to_owned(), s("vanish")),
+                ("deployment.environment.name".to_owned(), s("test")),
             ]
         );
         assert_eq!(resource_spans.scope_spans.len(), 1);
@@ -484,10 +456,10 @@ mod tests {
         let scope = scope_spans.scope.as_ref().expect("a scope");
         assert_eq!(
             (scope.name.as_str(), scope.version.as_str()),
-            ("vanish", "1.2.3")
+            ("vanish", env!("CARGO_PKG_VERSION"))
         );
-        let [server, store] = &scope_spans.spans[..] else {
-            panic!("two spans: {:?}", scope_spans.spans);
+        let [server, failed, store] = &scope_spans.spans[..] else {
+            panic!("three spans: {:?}", scope_spans.spans);
         };
 
         assert_eq!(server.trace_id, [7; 16]);
@@ -495,85 +467,100 @@ mod tests {
         assert_eq!(server.parent_span_id, [1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(server.trace_state, "vendor=x");
         assert_eq!(server.flags, 0x301);
-        assert_eq!(server.name, "POST /api/secrets");
+        assert_eq!(server.name, "POST /api/secrets/{id}/reveal");
         assert_eq!(server.kind, 2);
         assert_eq!(server.start_time_unix_nano, 1_700_000_000_123_456_789);
         assert_eq!(server.end_time_unix_nano, 1_700_000_000_223_456_789);
-        assert_eq!(server.dropped_attributes_count, 3);
         assert_eq!(server.status, None);
-        let values: Vec<(&str, Option<&Any>)> = server
-            .attributes
-            .iter()
-            .map(|kv| {
-                (
-                    kv.key.as_str(),
-                    kv.value.as_ref().and_then(|v| v.value.as_ref()),
-                )
-            })
-            .collect();
-        let list = match values[5].1 {
-            Some(Any::ArrayValue(list)) => list
-                .values
-                .iter()
-                .map(|v| v.value.clone())
-                .collect::<Vec<_>>(),
-            other => panic!("an array, not {other:?}"),
-        };
         assert_eq!(
-            values[..5],
+            attributes(&server.attributes),
             [
+                ("http.request.method".to_owned(), s("POST")),
+                ("http.route".to_owned(), s("/api/secrets/{id}/reveal")),
                 (
-                    "http.route",
-                    Some(&Any::StringValue("/api/secrets/{id}".to_owned()))
+                    "http.response.status_code".to_owned(),
+                    Some(Any::IntValue(200))
                 ),
-                ("http.response.status_code", Some(&Any::IntValue(200))),
-                ("negative", Some(&Any::IntValue(-5))),
-                ("flag", Some(&Any::BoolValue(false))),
-                ("ratio", Some(&Any::DoubleValue(0.25))),
-            ]
-        );
-        assert_eq!(
-            list,
-            [
-                Some(Any::IntValue(1)),
-                Some(Any::IntValue(-2)),
-                Some(Any::IntValue(0))
+                ("url.scheme".to_owned(), s("http")),
+                ("network.protocol.name".to_owned(), s("http")),
+                ("network.protocol.version".to_owned(), s("1.1")),
+                ("request_id".to_owned(), s("req-1")),
             ]
         );
 
-        assert!(store.parent_span_id.is_empty());
-        assert_eq!(store.kind, 1);
-        let status = store.status.as_ref().expect("a status");
+        assert!(failed.parent_span_id.is_empty());
+        assert_eq!(failed.flags, 0x101);
+        let status = failed.status.as_ref().expect("a status");
         assert_eq!(status.code, StatusCode::Error as i32);
-        assert_eq!(status.message, "timed out");
+        let failed_attributes = attributes(&failed.attributes);
+        assert!(
+            failed_attributes.contains(&("error.type".to_owned(), s("503"))),
+            "{failed_attributes:?}"
+        );
+
+        assert_eq!(store.name, "secrets take");
+        assert_eq!(store.kind, 1);
+        assert_eq!(store.parent_span_id, [9; 8]);
+        assert_eq!(store.trace_state, "");
+        assert_eq!(
+            attributes(&store.attributes),
+            [
+                ("vanish.store.backend".to_owned(), s("secrets")),
+                ("vanish.store.operation".to_owned(), s("take")),
+            ]
+        );
+        assert_eq!(
+            store.status.as_ref().map(|s| s.code),
+            Some(StatusCode::Error as i32)
+        );
     }
 
     #[test]
     fn a_long_batch_has_lengths_of_several_bytes_and_still_decodes() {
-        let spans: Vec<SpanData> = (0..600)
-            .map(|_| {
-                span(
-                    "GET /api/health",
-                    SpanKind::Server,
-                    SpanId::INVALID,
-                    Status::Ok,
-                )
+        let mut exporter = exporter(String::new(), Vec::new());
+        let mut long = server_span(200, [0; 8]);
+        if let SpanKind::Server { route, .. } = &mut long.kind {
+            *route = "/".repeat(300);
+        }
+        let spans: Vec<SpanRecord> = (0..600)
+            .map(|i| {
+                if i % 2 == 0 {
+                    long.clone()
+                } else {
+                    call_span(false)
+                }
             })
             .collect();
-        let request = decode(&encode_request(&[], &spans));
+        let request = decode(&exporter.encode_request(&spans));
         let decoded = &request.resource_spans[0].scope_spans[0].spans;
         assert_eq!(decoded.len(), 600);
-        assert!(decoded.iter().all(|s| s.name == "GET /api/health"));
-        assert_eq!(
-            decoded[599].status.as_ref().map(|s| s.code),
-            Some(StatusCode::Ok as i32)
-        );
+        assert_eq!(decoded[598].name, format!("POST {}", "/".repeat(300)));
+        assert_eq!(decoded[599].name, "secrets take");
+        assert_eq!(decoded[599].status, None);
+    }
+
+    #[test]
+    fn varint_lengths_match_what_is_written() {
+        for value in [
+            0,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut buf = Vec::new();
+            varint(&mut buf, value);
+            assert_eq!(varint_len(value), buf.len(), "{value}");
+        }
     }
 
     /// A collector on a real socket that answers one request per status in `statuses`,
     /// each on its own connection, and hands back what it received: each request's head
     /// and the number of spans in its body.
-    fn collector(
+    pub(crate) fn collector(
         statuses: &'static [&'static str],
     ) -> (String, std::thread::JoinHandle<Vec<String>>) {
         use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -617,21 +604,14 @@ mod tests {
         (url, received)
     }
 
-    fn one_span() -> Vec<SpanData> {
-        vec![span(
-            "GET /",
-            SpanKind::Server,
-            SpanId::INVALID,
-            Status::Unset,
-        )]
-    }
-
     #[test]
     fn a_batch_is_posted_as_protobuf_with_the_configured_headers() {
         let (url, received) = collector(&["200 OK"]);
         let headers = vec![("api-key".to_owned(), "k 1".to_owned())];
-        let exporter = OtlpExporter::new(url, headers, Duration::from_secs(5));
-        futures::executor::block_on(exporter.export(one_span())).expect("exported");
+        let mut exporter = exporter(url, headers);
+        exporter
+            .export(&[server_span(200, [0; 8])])
+            .expect("exported");
         let received = received.join().expect("the collector")[0].to_ascii_lowercase();
         assert!(
             received.starts_with("post /v1/traces http/1.1\r\n"),
@@ -659,9 +639,9 @@ mod tests {
             "200 OK",
         ];
         let (url, received) = collector(statuses);
-        let exporter = OtlpExporter::new(url, Vec::new(), Duration::from_secs(5));
-        let outcomes: Vec<OTelSdkResult> = (0..3)
-            .map(|_| futures::executor::block_on(exporter.export(one_span())))
+        let mut exporter = exporter(url, Vec::new());
+        let outcomes: Vec<Result<(), String>> = (0..3)
+            .map(|_| exporter.export(&[server_span(200, [0; 8])]))
             .collect();
         assert_eq!(received.join().expect("the collector").len(), 3);
         assert!(outcomes[0].is_err() && outcomes[1].is_err(), "{outcomes:?}");
@@ -677,9 +657,9 @@ mod tests {
     }
 
     #[test]
-    fn headers_are_key_value_pairs_with_percent_encoded_values() {
+    fn key_value_lists_have_percent_encoded_values() {
         assert_eq!(
-            parse_headers("api-key=secret%20value, x-tenant = a=b ,broken,=nokey,"),
+            parse_key_values("api-key=secret%20value, x-tenant = a=b ,broken,=nokey,"),
             [
                 ("api-key".to_owned(), "secret value".to_owned()),
                 ("x-tenant".to_owned(), "a=b".to_owned()),

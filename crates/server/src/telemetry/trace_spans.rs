@@ -4,11 +4,10 @@
 //!
 //! - [`ServerSpan`]: one per request (`pipeline::request_span`); `otel::ServerSpan` in
 //!   builds with traces, a type with no values in builds without.
-//! - [`CallSpan`]: one per store or limiter call, under the request's server span, named
-//!   after the call (`secrets take`, `limiter check`) with static attributes only
-//!   (backend, operation, action; never a key, id or address). It ends when dropped.
-
-use std::borrow::Cow;
+//! - [`CallSpan`]: one per store or limiter call made while serving a sampled request,
+//!   under its server span, named after the call (`secrets take`, `limiter check`) with
+//!   static attributes only (backend, operation, action; never a key, id or address). It
+//!   ends when dropped.
 
 #[cfg(feature = "otel")]
 pub use super::otel::ServerSpan;
@@ -16,19 +15,20 @@ pub use super::otel::ServerSpan;
 /// A call's span, ended on drop.
 pub struct CallSpan {
     #[cfg(feature = "otel")]
-    span: Option<opentelemetry_sdk::trace::Span>,
+    span: Option<super::otel::CallRecord>,
 }
 
 impl CallSpan {
-    /// Starts the span of a call named by `name`, with `attributes`.
+    /// Starts the span of a call named `subject operation`, with up to two `attributes`.
     #[cfg_attr(not(feature = "otel"), allow(unused_variables))]
     pub fn start(
-        name: impl FnOnce() -> Cow<'static, str>,
+        subject: &'static str,
+        operation: &'static str,
         attributes: &[(&'static str, &'static str)],
     ) -> Self {
         Self {
             #[cfg(feature = "otel")]
-            span: super::otel::call_span(name, attributes),
+            span: super::otel::CallRecord::start(subject, operation, attributes),
         }
     }
 
@@ -39,7 +39,7 @@ impl CallSpan {
     pub fn fail(&mut self) {
         #[cfg(feature = "otel")]
         if let Some(span) = &mut self.span {
-            super::otel::fail(span);
+            span.fail();
         }
     }
 }
