@@ -203,7 +203,10 @@ impl SpanQueue {
                 );
             }
             for batch in spans.chunks(self.settings.max_batch) {
-                let _ = exporter.export(batch);
+                // At shutdown one failed export is enough: the rest would wait as long.
+                if exporter.export(batch).is_err() && closing {
+                    break;
+                }
             }
             spans.clear();
             spare = spans;
@@ -262,6 +265,31 @@ mod tests {
             text.contains("trace queue full") && text.contains("dropped=2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn closing_with_a_collector_that_never_answers_gives_up_after_one_export() {
+        // A listener nobody accepts from: connections complete in its backlog and no
+        // answer ever comes, so each export runs into its timeout.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/v1/traces", listener.local_addr().expect("addr"));
+        let exporter = OtlpExporter::new(url, Vec::new(), Duration::from_millis(300), &[]);
+        let queue = SpanQueue::new(BatchSettings {
+            schedule_delay: Duration::from_secs(600),
+            max_queue: 10,
+            max_batch: 1,
+        });
+        for _ in 0..3 {
+            queue.push(server_span(200, [0; 8]));
+        }
+        queue.start_export(exporter);
+        queue.close();
+        listener.set_nonblocking(true).expect("non-blocking");
+        let mut attempts = Vec::new();
+        while let Ok((stream, _)) = listener.accept() {
+            attempts.push(stream);
+        }
+        assert_eq!(attempts.len(), 1, "exports tried while closing");
     }
 
     #[test]

@@ -37,9 +37,15 @@ impl Incoming {
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
         let parent = headers.get("traceparent")?.to_str().ok()?;
         let (trace_id, span_id, flags) = parse_traceparent(parent.trim())?;
+        // A `tracestate` that cannot be carried on is dropped; the parent still counts.
         let mut state = String::new();
+        let mut valid = true;
         for value in headers.get_all("tracestate") {
-            let value = value.to_str().ok()?.trim();
+            let Ok(value) = value.to_str() else {
+                valid = false;
+                break;
+            };
+            let value = value.trim();
             if value.is_empty() {
                 continue;
             }
@@ -48,7 +54,7 @@ impl Incoming {
             }
             state.push_str(value);
         }
-        let trace_state = (!state.is_empty() && state.len() <= MAX_TRACE_STATE)
+        let trace_state = (valid && !state.is_empty() && state.len() <= MAX_TRACE_STATE)
             .then(|| Arc::from(state.as_str()));
         Some(Self {
             trace_id,
@@ -312,12 +318,21 @@ mod tests {
                 "{bad:?}"
             );
         }
+        // A tracestate too long or not text is dropped, and the parent kept.
         let long_state = "k=".to_owned() + &"v".repeat(MAX_TRACE_STATE);
         let incoming = Incoming::from_headers(&headers(&[
             ("traceparent", &format!("00-{TRACE}-00f067aa0ba902b7-01")),
             ("tracestate", &long_state),
         ]));
         assert_eq!(incoming.map(|i| i.trace_state), Some(None));
+        let mut with_bytes =
+            headers(&[("traceparent", &format!("00-{TRACE}-00f067aa0ba902b7-01"))]);
+        with_bytes.append(
+            "tracestate",
+            HeaderValue::from_bytes(b"k=\xff\xfe").expect("opaque bytes"),
+        );
+        let incoming = Incoming::from_headers(&with_bytes).expect("the parent is kept");
+        assert_eq!(incoming.trace_state, None);
     }
 
     #[test]
