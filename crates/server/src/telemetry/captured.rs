@@ -9,6 +9,18 @@ use tracing_subscriber::fmt::MakeWriter;
 pub(crate) struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
 
 impl CapturedLogs {
+    /// Captures this thread's log events (and those of threads that take its logger, such
+    /// as the trace export thread) as plain text, until the guard is dropped.
+    #[cfg_attr(not(feature = "otel"), allow(dead_code))]
+    pub(crate) fn capture_text() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Self::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(logs.clone())
+            .with_ansi(false)
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
     /// What was written, as text.
     pub(crate) fn text(&self) -> String {
         let bytes = self.0.lock().expect("not poisoned").clone();

@@ -164,9 +164,11 @@ tokio::task_local! {
 
 /// A request's server span, named `METHOD /route/template`, with the HTTP
 /// semantic-convention attributes and the request id. Made for every request while traces
-/// are on, so its trace id is in the log lines; exported only when the trace is sampled.
+/// are on, so its trace id is in the log lines; recorded and exported only when the trace
+/// is sampled.
 pub struct ServerSpan {
-    record: SpanRecord,
+    /// The span's data, while its trace is sampled.
+    record: Option<SpanRecord>,
     /// The trace's id in hex, for the log lines.
     trace_id: [u8; 32],
 }
@@ -186,32 +188,29 @@ impl ServerSpan {
         let trace_id = caller
             .as_ref()
             .map_or_else(trace_context::new_trace_id, |c| c.trace_id);
-        let sampled = tracer.sampler.keeps(&trace_id, caller.as_ref());
-        let caller_flags = caller.as_ref().map_or(0, |c| c.flags);
         let mut hex = [0; 32];
         trace_context::write_hex(&trace_id, &mut hex);
-        let record = SpanRecord {
-            trace_id,
-            span_id: trace_context::new_span_id(),
-            parent_span_id: caller.as_ref().map_or([0; 8], |c| c.span_id),
-            parent_is_remote: caller.is_some(),
-            flags: if sampled {
-                caller_flags | SAMPLED
-            } else {
-                caller_flags & !SAMPLED
-            },
-            trace_state: caller.and_then(|c| c.trace_state),
-            start: now(),
-            end: 0,
-            failed: false,
-            kind: SpanKind::Server {
-                method,
-                route: route.to_owned(),
-                request_id: request_id.to_owned(),
-                protocol_version: protocol_version(version),
-                status: 0,
-            },
-        };
+        let record = tracer
+            .sampler
+            .keeps(&trace_id, caller.as_ref())
+            .then(|| SpanRecord {
+                trace_id,
+                span_id: trace_context::new_span_id(),
+                parent_span_id: caller.as_ref().map_or([0; 8], |c| c.span_id),
+                parent_is_remote: caller.is_some(),
+                flags: caller.as_ref().map_or(0, |c| c.flags) | SAMPLED,
+                trace_state: caller.and_then(|c| c.trace_state),
+                start: now(),
+                end: 0,
+                failed: false,
+                kind: SpanKind::Server {
+                    method,
+                    route: route.to_owned(),
+                    request_id: request_id.to_owned(),
+                    protocol_version: protocol_version(version),
+                    status: 0,
+                },
+            });
         Some(Self {
             record,
             trace_id: hex,
@@ -223,36 +222,32 @@ impl ServerSpan {
         std::str::from_utf8(&self.trace_id).unwrap_or_default()
     }
 
-    fn sampled(&self) -> bool {
-        self.record.flags & SAMPLED != 0
-    }
-
     /// Runs `serve` with this span as the parent of the calls it makes.
     pub async fn run<F: Future>(&self, serve: F) -> F::Output {
-        if !self.sampled() {
+        let Some(record) = &self.record else {
             return serve.await;
-        }
+        };
         let parent = Parent {
-            trace_id: self.record.trace_id,
-            span_id: self.record.span_id,
-            flags: self.record.flags,
-            trace_state: self.record.trace_state.clone(),
+            trace_id: record.trace_id,
+            span_id: record.span_id,
+            flags: record.flags,
+            trace_state: record.trace_state.clone(),
         };
         PARENT.scope(parent, serve).await
     }
 
     /// Ends the span with the answer's status (a 5xx marks it as failed) and queues it
     /// for export when its trace is sampled.
-    pub fn finish(mut self, answer: StatusCode) {
-        let Some(tracer) = TRACER.get().filter(|_| self.sampled()) else {
+    pub fn finish(self, answer: StatusCode) {
+        let (Some(mut record), Some(tracer)) = (self.record, TRACER.get()) else {
             return;
         };
-        self.record.end = now();
-        self.record.failed = answer.is_server_error();
-        if let SpanKind::Server { status, .. } = &mut self.record.kind {
+        record.end = now();
+        record.failed = answer.is_server_error();
+        if let SpanKind::Server { status, .. } = &mut record.kind {
             *status = answer.as_u16();
         }
-        tracer.queue.push(self.record);
+        tracer.queue.push(record);
     }
 }
 

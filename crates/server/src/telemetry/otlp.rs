@@ -627,12 +627,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_refused_batch_is_an_error_and_failing_exports_are_logged_once_until_they_work() {
-        let logs = CapturedLogs::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(logs.clone())
-            .with_ansi(false)
-            .finish();
-        let _default = tracing::subscriber::set_default(subscriber);
+        let (logs, _capturing) = CapturedLogs::capture_text();
         let statuses = &[
             "503 Service Unavailable",
             "500 Internal Server Error",

@@ -28,12 +28,16 @@ pub struct BatchSettings {
 impl Default for BatchSettings {
     fn default() -> Self {
         Self {
-            schedule_delay: Duration::from_millis(5_000),
-            max_queue: 2_048,
-            max_batch: 512,
+            schedule_delay: Duration::from_millis(DEFAULT_DELAY_MS),
+            max_queue: DEFAULT_MAX_QUEUE,
+            max_batch: DEFAULT_MAX_BATCH,
         }
     }
 }
+
+const DEFAULT_DELAY_MS: u64 = 5_000;
+const DEFAULT_MAX_QUEUE: usize = 2_048;
+const DEFAULT_MAX_BATCH: usize = 512;
 
 impl BatchSettings {
     /// The settings the environment gives; a value that is not a positive whole number is
@@ -43,29 +47,27 @@ impl BatchSettings {
     }
 
     fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, TelemetryError> {
-        let number = |variable: &'static str, default: usize| match lookup(variable) {
-            None => Ok(default),
-            Some(value) => match value.trim().parse::<usize>() {
-                Ok(n) if n > 0 => Ok(n),
+        fn number<T: std::str::FromStr + Default + PartialOrd>(
+            lookup: &impl Fn(&str) -> Option<String>,
+            variable: &'static str,
+            default: T,
+        ) -> Result<T, TelemetryError> {
+            let Some(value) = lookup(variable) else {
+                return Ok(default);
+            };
+            match value.trim().parse::<T>() {
+                Ok(n) if n > T::default() => Ok(n),
                 _ => Err(TelemetryError {
                     variable,
                     problem: format!("{value:?} is not a positive whole number"),
                 }),
-            },
-        };
-        let defaults = Self::default();
-        let delay = number(
-            "OTEL_BSP_SCHEDULE_DELAY",
-            defaults
-                .schedule_delay
-                .as_millis()
-                .try_into()
-                .unwrap_or(5_000),
-        )?;
-        let max_queue = number("OTEL_BSP_MAX_QUEUE_SIZE", defaults.max_queue)?;
-        let max_batch = number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", defaults.max_batch)?;
+            }
+        }
+        let delay = number(&lookup, "OTEL_BSP_SCHEDULE_DELAY", DEFAULT_DELAY_MS)?;
+        let max_queue = number(&lookup, "OTEL_BSP_MAX_QUEUE_SIZE", DEFAULT_MAX_QUEUE)?;
+        let max_batch = number(&lookup, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", DEFAULT_MAX_BATCH)?;
         Ok(Self {
-            schedule_delay: Duration::from_millis(delay.try_into().unwrap_or(u64::MAX)),
+            schedule_delay: Duration::from_millis(delay),
             max_queue,
             max_batch: max_batch.min(max_queue),
         })
@@ -233,12 +235,7 @@ mod tests {
 
     #[test]
     fn a_full_queue_drops_spans_and_says_so_and_flush_and_close_send_what_waits() {
-        let logs = CapturedLogs::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(logs.clone())
-            .with_ansi(false)
-            .finish();
-        let _default = tracing::subscriber::set_default(subscriber);
+        let (logs, _capturing) = CapturedLogs::capture_text();
         let (url, received) = collector(&["200 OK", "200 OK"]);
         let exporter = OtlpExporter::new(url, Vec::new(), Duration::from_secs(5), &[]);
         // Nothing but a flush or the close sends: the delay is long, the batch large.
@@ -265,6 +262,33 @@ mod tests {
             text.contains("trace queue full") && text.contains("dropped=2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn spans_are_sent_when_the_schedule_delay_runs_out_on_the_real_clock() {
+        let (url, received) = collector(&["200 OK"]);
+        let exporter = OtlpExporter::new(url, Vec::new(), Duration::from_secs(5), &[]);
+        let queue = SpanQueue::start(
+            BatchSettings {
+                schedule_delay: Duration::from_millis(100),
+                max_queue: 10,
+                max_batch: 10,
+            },
+            exporter,
+        );
+        queue.push(server_span(200, [0; 8]));
+        // Neither a full batch nor a flush: only the delay can send it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !received.is_finished() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the span was not sent within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let received = received.join().expect("the collector");
+        assert!(received[0].ends_with("1 spans"), "{received:?}");
+        queue.close();
     }
 
     #[test]

@@ -142,9 +142,11 @@ impl Sampler {
     pub fn from_env() -> Result<Self, TelemetryError> {
         let name = std::env::var("OTEL_TRACES_SAMPLER").unwrap_or_default();
         let arg = std::env::var("OTEL_TRACES_SAMPLER_ARG").ok();
-        Self::parse(name.trim(), arg.as_deref())
+        Self::parse(&name, arg.as_deref())
     }
 
+    /// Names are read without regard to case or surrounding spaces, as the specification
+    /// asks of enumerated values.
     fn parse(name: &str, arg: Option<&str>) -> Result<Self, TelemetryError> {
         let ratio = || -> Result<u64, TelemetryError> {
             let Some(arg) = arg.map(str::trim).filter(|a| !a.is_empty()) else {
@@ -158,7 +160,7 @@ impl Sampler {
                 }),
             }
         };
-        Ok(match name {
+        Ok(match name.trim().to_ascii_lowercase().as_str() {
             "" | "parentbased_always_on" => Self::ParentBased(Root::AlwaysOn),
             "parentbased_always_off" => Self::ParentBased(Root::AlwaysOff),
             "parentbased_traceidratio" => Self::ParentBased(Root::Ratio(ratio()?)),
@@ -353,6 +355,7 @@ mod tests {
         assert!(default.keeps(&[3; 16], None));
         assert!(default.keeps(&[3; 16], Some(&sampled)));
         assert!(!default.keeps(&[3; 16], Some(&unsampled)));
+        assert_eq!(parse(" Always_On ", None), Sampler::AlwaysOn);
         assert!(!parse("parentbased_always_off", None).keeps(&[3; 16], None));
         assert!(parse("parentbased_always_off", None).keeps(&[3; 16], Some(&sampled)));
         assert!(parse("always_on", None).keeps(&[3; 16], Some(&unsampled)));
